@@ -88,8 +88,8 @@ bool rh_be64_read(struct rh_be64_reader *r, const uint8_t **p, size_t *n,
 /*
  * A version as etcd's go-semver parses it: "MAJOR.MINOR.PATCH" with an
  * optional "-pre-release" and "+metadata" made of dot-separated, non-empty
- * [0-9A-Za-z-] identifiers. Numbers are decimal digits only (stricter than
- * Go, which also takes a leading '+').
+ * [0-9A-Za-z-] identifiers (an empty pre-release or metadata is allowed, as
+ * in Go). Numbers are decimal digits.
  */
 struct rh_semver {
     int64_t major;

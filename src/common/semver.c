@@ -35,9 +35,15 @@ static bool is_ident_char(char c)
            (c >= 'A' && c <= 'Z') || c == '-';
 }
 
-/* Dot-separated, non-empty identifiers, as go-semver's validateIdentifier. */
+/*
+ * Dot-separated, non-empty identifiers, as go-semver's validateIdentifier;
+ * like it, an empty whole ("1.2.3-" or "1.2.3+") is allowed.
+ */
 static int check_identifiers(const char *p, const char *end)
 {
+    if (p == end) {
+        return 0;
+    }
     bool part_empty = true;
     for (; p < end; p++) {
         if (*p == '.') {

@@ -5,7 +5,7 @@
  * 1. declared length over the limit:
  *    "failed to decode raft message (rafthttp: error limit exceeded)";
  * 2. bytes that are not a Message:
- *    "failed to decode raft message (malformed protobuf)";
+ *    "failed to decode raft message (malformed data from a peer)";
  * 3. a Message of another type: "wrong raft message type".
  * A body that ends inside the head is the caller's to notice (no message).
  */

@@ -66,10 +66,14 @@ enum rh_route rh_route_path(const char *path)
     return RH_ROUTE_NOT_FOUND;
 }
 
-/* A missing header means etcd 2.0, as etcd's serverVersion() has it. */
+/*
+ * A missing or empty header means etcd 2.0, as etcd's serverVersion() has
+ * it (Go's Header.Get gives "" for both).
+ */
 static int header_version(const char *value, struct rh_semver *out)
 {
-    return rh_semver_parse(value != NULL ? value : "2.0.0", out);
+    bool missing = value == NULL || value[0] == '\0';
+    return rh_semver_parse(missing ? "2.0.0" : value, out);
 }
 
 bool rh_check_cluster(const struct rh_local_identity *local,

@@ -83,8 +83,8 @@ bool rh_check_recipient(const struct rh_local_identity *local,
                         const struct rh_request *req, struct rh_verdict *v);
 
 /*
- * The version and cluster checks alone. A missing version header counts as
- * "2.0.0" (etcd 2.0). A header that is present but not semver makes etcd's
+ * The version and cluster checks alone. A missing or empty version header
+ * counts as "2.0.0" (etcd 2.0). A header that is present but not semver makes etcd's
  * handler panic and drop the connection; we answer 400 "malformed version
  * header" instead.
  */
