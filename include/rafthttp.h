@@ -192,6 +192,73 @@ RAFTHTTP_API char *rafthttp_id_format(uint64_t id,
  */
 RAFTHTTP_API int rafthttp_id_parse(const char *s, uint64_t *id);
 
+/* ------------------------------------------------------------ callbacks */
+
+struct rafthttp_transport;
+
+/* raft's SnapshotStatus values, as etcd passes them to ReportSnapshot. */
+enum rafthttp_snapshot_status {
+    RAFTHTTP_SNAPSHOT_FINISH = 1,
+    RAFTHTTP_SNAPSHOT_FAILURE = 2
+};
+
+/*
+ * The raft core beneath the transport (etcd's Raft interface). Any op may be
+ * NULL: the default is to do nothing (is_id_removed: "not removed").
+ *
+ * Threads: the transport calls every op from its own delivery threads,
+ * never from inside a rafthttp_* call made by the application, and never
+ * with a transport lock held. process() for MsgProp runs on a thread of its
+ * own, so a raft core that blocks on a proposal does not stall votes and
+ * appends. From inside an op the application may call send, add/remove/
+ * update peers and the status queries; it must not call stop or free.
+ */
+struct rafthttp_raft_ops {
+    /*
+     * A message for this member. m and everything it points at are
+     * borrowed: valid until process returns. Return 0, or an error for the
+     * pipeline sender: RAFTHTTP_EREMOVED answers 403 (the sender learns it
+     * was removed: only when that is true), anything else 500.
+     */
+    int (*process)(struct rafthttp_transport *t,
+                   const struct rafthttp_message *m, void *user_data);
+    /* True if id was removed from the cluster: its streams are refused 410. */
+    bool (*is_id_removed)(struct rafthttp_transport *t, uint64_t id,
+                          void *user_data);
+    /* A message for id could not be delivered. */
+    void (*report_unreachable)(struct rafthttp_transport *t, uint64_t id,
+                               void *user_data);
+    /* A snapshot to id ended; exactly one report per snapshot. */
+    void (*report_snapshot)(struct rafthttp_transport *t, uint64_t id,
+                            enum rafthttp_snapshot_status status,
+                            void *user_data);
+    /*
+     * etcd's ErrorC: a peer said this member was removed from the cluster
+     * (403 to a POST, 410 to a stream dial). err is RAFTHTTP_EREMOVED.
+     */
+    void (*critical_error)(struct rafthttp_transport *t, int err,
+                           const char *detail, void *user_data);
+};
+
+/* --------------------------------------------------------------- logging */
+
+enum rafthttp_log_level {
+    RAFTHTTP_LOG_DEBUG = 0,
+    RAFTHTTP_LOG_INFO = 1,
+    RAFTHTTP_LOG_WARN = 2,
+    RAFTHTTP_LOG_ERROR = 3
+};
+
+/*
+ * One log event: a fixed message ("peer became active") and its fields as
+ * "key=value" text (borrowed). Called from any transport thread, possibly
+ * with the transport's lock held: it must return quickly and must not call
+ * rafthttp_* functions. Repeated events are merged before they get here.
+ */
+typedef void (*rafthttp_log_fn)(enum rafthttp_log_level level,
+                                const char *msg, const char *fields,
+                                void *user_data);
+
 /* ---------------------------------------------------------------- config */
 
 /* Defaults, etcd's where etcd has one. */
@@ -199,15 +266,30 @@ RAFTHTTP_API int rafthttp_id_parse(const char *s, uint64_t *id);
 #define RAFTHTTP_DEFAULT_MIN_CLUSTER_VERSION "3.0.0"
 #define RAFTHTTP_DEFAULT_MAX_MSG_BYTES (512u * 1024 * 1024)
 #define RAFTHTTP_DEFAULT_MAX_SNAPSHOT_HEAD_BYTES (64u * 1024 * 1024)
+#define RAFTHTTP_DEFAULT_DIAL_TIMEOUT_MS 2000
+#define RAFTHTTP_DEFAULT_READ_TIMEOUT_MS 5000
+#define RAFTHTTP_DEFAULT_DIAL_RETRY_MIN_MS 100
+#define RAFTHTTP_DEFAULT_DIAL_RETRY_MAX_MS 500
+#define RAFTHTTP_DEFAULT_PEER_QUEUE_BYTES (32u * 1024 * 1024)
+#define RAFTHTTP_DEFAULT_TOTAL_QUEUE_BYTES (256u * 1024 * 1024)
+#define RAFTHTTP_DEFAULT_RECV_QUEUE_BYTES (64u * 1024 * 1024)
+#define RAFTHTTP_DEFAULT_PIPELINE_QUEUE_MSGS 64
+#define RAFTHTTP_DEFAULT_PIPELINE_CONNS 4
 
 /*
  * Configuration of a transport. Fill it with rafthttp_config_init(), then
- * override fields. Strings are borrowed by the functions that take the
- * config and copied by whatever keeps them.
+ * override fields. Everything is borrowed by rafthttp_transport_new, which
+ * copies what it keeps (strings and URL lists included).
  */
 struct rafthttp_config {
     uint64_t local_id;   /* this member's ID */
     uint64_t cluster_id; /* the cluster's ID */
+    /* URLs announced in X-PeerURLs ("http://host:port"), n_peer_urls. */
+    const char *const *peer_urls;
+    size_t n_peer_urls;
+    /* Where the transport's own HTTP server listens ("http://ip:port"). */
+    const char *const *listen_urls;
+    size_t n_listen_urls;
     /* Announced in X-Server-Version; must be strict semver. */
     const char *server_version;
     /* Announced in X-Min-Cluster-Version; must be strict semver. */
@@ -215,7 +297,7 @@ struct rafthttp_config {
     /*
      * Largest raft message accepted from a peer, on the streams and the
      * pipeline (etcd: readBytesLimit, 512 MiB on the message stream and no
-     * limit elsewhere).
+     * limit elsewhere). A larger pipeline body is answered 413.
      */
     size_t max_msg_bytes;
     /*
@@ -223,17 +305,188 @@ struct rafthttp_config {
      * the database that follows (etcd 3.4: none; 3.5: 1 TiB; later: 64 MiB).
      */
     size_t max_snapshot_head_bytes;
+    unsigned dial_timeout_ms;    /* TCP connect (etcd: 1 s + election) */
+    /*
+     * A stream that delivers no byte for this long is dead (etcd's
+     * ConnReadTimeout); link heartbeats go out every third of it.
+     */
+    unsigned read_timeout_ms;
+    /* Stream redial backoff: from min, doubling with jitter, up to max. */
+    unsigned dial_retry_min_ms;
+    unsigned dial_retry_max_ms;
+    /* Bytes queued for one peer, over all its streams and pipeline. */
+    size_t peer_queue_bytes;
+    /* Bytes queued for all peers together. */
+    size_t total_queue_bytes;
+    /* Bytes of received messages waiting for process(), per peer. */
+    size_t recv_queue_bytes;
+    unsigned pipeline_queue_msgs; /* etcd: 64 */
+    unsigned pipeline_conns;      /* concurrent POSTs per peer; etcd: 4 */
+    const struct rafthttp_raft_ops *raft_ops; /* borrowed, must outlive t */
+    void *raft_user_data;
+    rafthttp_log_fn log;         /* NULL: one line per event to stderr */
+    void *log_user_data;
+    enum rafthttp_log_level log_level; /* events below it are dropped */
     const struct rafthttp_allocator *allocator; /* NULL: libc; borrowed */
 };
 
-/* Fills cfg with the defaults above and zero IDs. */
+/* Fills cfg with the defaults above, zero IDs and no URLs. */
 RAFTHTTP_API void rafthttp_config_init(struct rafthttp_config *cfg);
 
 /*
- * Checks a config: non-zero IDs, strict semver versions, non-zero limits.
- * Returns 0 or RAFTHTTP_EINVAL.
+ * Checks a config: non-zero IDs, strict semver versions, non-zero limits,
+ * valid http URLs. Returns 0 or RAFTHTTP_EINVAL.
  */
 RAFTHTTP_API int rafthttp_config_validate(const struct rafthttp_config *cfg);
+
+/* ------------------------------------------------------------- transport */
+
+/*
+ * Creates a transport from cfg (copied). Nothing runs until start.
+ * Returns 0, RAFTHTTP_EINVAL (bad config) or RAFTHTTP_ENOMEM.
+ */
+RAFTHTTP_API int rafthttp_transport_new(struct rafthttp_transport **t,
+                                        const struct rafthttp_config *cfg);
+
+/*
+ * Starts the I/O and delivery threads and, if listen URLs were given, the
+ * HTTP server. Returns 0, RAFTHTTP_EINVAL (already started), RAFTHTTP_EIO
+ * (cannot listen; see rafthttp_transport_errmsg) or RAFTHTTP_ENOMEM.
+ */
+RAFTHTTP_API int rafthttp_transport_start(struct rafthttp_transport *t);
+
+/*
+ * Stops everything: when it returns, no callback runs or will run and no
+ * transport thread is left. Queued messages are dropped. Must not be
+ * called from a callback (returns RAFTHTTP_EINVAL then). Idempotent.
+ */
+RAFTHTTP_API int rafthttp_transport_stop(struct rafthttp_transport *t);
+
+/* Stops if needed and frees t. NULL is fine. */
+RAFTHTTP_API void rafthttp_transport_free(struct rafthttp_transport *t);
+
+/* The last detailed error text of t ("" if none). Valid until next call. */
+RAFTHTTP_API const char *rafthttp_transport_errmsg(
+    struct rafthttp_transport *t);
+
+/*
+ * The port the server listens on for listen URL i (useful with port 0),
+ * or 0 when not listening.
+ */
+RAFTHTTP_API unsigned rafthttp_transport_listen_port(
+    struct rafthttp_transport *t, size_t i);
+
+/*
+ * Sends messages (copied before return; never waits on the network).
+ * Messages with to == 0 or to an unknown member are skipped, as in etcd.
+ * A message that cannot be queued is dropped, counted and reported through
+ * report_unreachable (and report_snapshot FAILURE for MsgSnap) from a
+ * delivery thread. Returns 0 or RAFTHTTP_ESTOPPED. Any thread.
+ */
+RAFTHTTP_API int rafthttp_transport_send(struct rafthttp_transport *t,
+                                         const struct rafthttp_message *msgs,
+                                         size_t n);
+
+/*
+ * Adds a peer with its URLs (copied). A duplicate ID is ignored. Returns 0,
+ * RAFTHTTP_EINVAL (bad URL or id), RAFTHTTP_ESTOPPED, RAFTHTTP_ENOMEM.
+ */
+RAFTHTTP_API int rafthttp_transport_add_peer(struct rafthttp_transport *t,
+                                             uint64_t id,
+                                             const char *const *urls,
+                                             size_t n_urls);
+
+/*
+ * Removes a peer: its streams close, queued messages to it are dropped and
+ * messages from it not yet processed are discarded. Returns 0 or
+ * RAFTHTTP_EPEER_NOT_FOUND.
+ */
+RAFTHTTP_API int rafthttp_transport_remove_peer(struct rafthttp_transport *t,
+                                                uint64_t id);
+RAFTHTTP_API void rafthttp_transport_remove_all_peers(
+    struct rafthttp_transport *t);
+
+/*
+ * Replaces a peer's URLs (copied); running streams stay up. Returns 0,
+ * RAFTHTTP_EPEER_NOT_FOUND, RAFTHTTP_EINVAL or RAFTHTTP_ENOMEM.
+ */
+RAFTHTTP_API int rafthttp_transport_update_peer(struct rafthttp_transport *t,
+                                                uint64_t id,
+                                                const char *const *urls,
+                                                size_t n_urls);
+
+/*
+ * Adds a remote: a member that is catching up and gets messages through
+ * the pipeline only (etcd's AddRemote). Ignored if id is already a peer or
+ * a remote. Returns as add_peer.
+ */
+RAFTHTTP_API int rafthttp_transport_add_remote(struct rafthttp_transport *t,
+                                               uint64_t id,
+                                               const char *const *urls,
+                                               size_t n_urls);
+
+/* Peer state, as etcd's peerStatus plus what the transport counted. */
+struct rafthttp_peer_status {
+    bool active;
+    int64_t active_since_ms;  /* wall clock, Unix ms; 0 while inactive */
+    char reason[128];         /* why it is inactive ("" when active) */
+    bool msgapp_writer;       /* the peer's msgapp stream is attached */
+    bool message_writer;      /* the peer's message stream is attached */
+    bool msgapp_reader;       /* our msgapp stream from the peer is up */
+    bool message_reader;      /* our message stream from the peer is up */
+    size_t queued_bytes;      /* waiting to be written to the peer */
+    uint64_t sent_msgs;       /* handed to a stream or the pipeline */
+    uint64_t received_msgs;   /* decoded from the peer */
+    uint64_t dropped_msgs;    /* sends that were dropped */
+};
+
+/* Fills *st. Returns 0 or RAFTHTTP_EPEER_NOT_FOUND. */
+RAFTHTTP_API int rafthttp_transport_peer_status(
+    struct rafthttp_transport *t, uint64_t id,
+    struct rafthttp_peer_status *st);
+
+/* etcd's ActiveSince: Unix ms since the peer became active, 0 if not. */
+RAFTHTTP_API int64_t rafthttp_transport_active_since(
+    struct rafthttp_transport *t, uint64_t id);
+
+/* etcd's ActivePeers: how many peers are active. */
+RAFTHTTP_API size_t rafthttp_transport_active_peers(
+    struct rafthttp_transport *t);
+
+/*
+ * Test hooks, as etcd's: a paused transport (or a cut peer) drops every
+ * message silently in both directions while keeping its connections.
+ */
+RAFTHTTP_API void rafthttp_transport_pause(struct rafthttp_transport *t);
+RAFTHTTP_API void rafthttp_transport_resume(struct rafthttp_transport *t);
+RAFTHTTP_API int rafthttp_transport_cut_peer(struct rafthttp_transport *t,
+                                             uint64_t id);
+RAFTHTTP_API int rafthttp_transport_mend_peer(struct rafthttp_transport *t,
+                                              uint64_t id);
+
+/* Why messages were dropped: indexes of rafthttp_stats.dropped. */
+enum rafthttp_drop_reason {
+    RAFTHTTP_DROP_QUEUE_BYTES = 0, /* a byte budget was full */
+    RAFTHTTP_DROP_QUEUE_MSGS = 1,  /* the pipeline queue was full */
+    RAFTHTTP_DROP_NO_CONNECTION = 2, /* the connection failed under it */
+    RAFTHTTP_DROP_PAUSED = 3,      /* paused or cut */
+    RAFTHTTP_DROP_REMOVED = 4,     /* the peer was removed or t stopped */
+    RAFTHTTP_DROP_RECV_FULL = 5,   /* received but process() was behind */
+    RAFTHTTP_DROP_REASONS = 6
+};
+
+/* Transport-wide counters. */
+struct rafthttp_stats {
+    uint64_t sent_msgs;
+    uint64_t received_msgs;
+    uint64_t dropped[RAFTHTTP_DROP_REASONS];
+    /* dropped messages by raft message type (0..18; 19 = any other). */
+    uint64_t dropped_by_type[20];
+    size_t queued_bytes; /* waiting to be written, all peers */
+};
+
+RAFTHTTP_API void rafthttp_transport_stats(struct rafthttp_transport *t,
+                                           struct rafthttp_stats *st);
 
 #ifdef __cplusplus
 }

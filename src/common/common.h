@@ -104,4 +104,64 @@ int rh_semver_parse(const char *s, struct rh_semver *v);
 int rh_semver_cmp_major_minor(const struct rh_semver *a,
                               const struct rh_semver *b);
 
+/* ------------------------------------------------------------------- URLs */
+
+/*
+ * A peer URL as etcd's types.NewURLs accepts it: scheme http or https,
+ * "host:port" (an IPv6 host in brackets), nothing after the port.
+ */
+struct rh_url {
+    char scheme[8];  /* "http" or "https" */
+    char host[256];  /* without brackets */
+    unsigned port;
+};
+
+/* Returns 0 or RAFTHTTP_EINVAL. */
+int rh_url_parse(const char *s, struct rh_url *u);
+
+/* ------------------------------------------------------------------ time */
+
+/* Monotonic milliseconds, for timers and timeouts. */
+int64_t rh_now_ms(void);
+/* Wall-clock Unix milliseconds, for what users read (active since). */
+int64_t rh_wall_ms(void);
+
+/* A small xorshift generator for jitter; not for anything secret. */
+uint64_t rh_rand_next(uint64_t *state);
+
+/* --------------------------------------------------------------- logging */
+
+#define RH_LOG_MERGE_SLOTS 32
+
+/*
+ * The transport's logger. Identical events (same message and fields)
+ * within RH_LOG_MERGE_MS of the first are merged into one line that says
+ * how many were suppressed, as etcd's merge logger does, so a dead peer
+ * cannot flood the log. Thread-safe; the user's function is called without
+ * any lock held.
+ */
+struct rh_log_slot {
+    uint64_t key;      /* hash of message and fields, 0 when free */
+    int64_t since_ms;  /* when this key was last written out */
+    unsigned merged;   /* events suppressed since then */
+};
+
+struct rh_logger {
+    rafthttp_log_fn fn;          /* NULL: stderr */
+    void *ud;
+    enum rafthttp_log_level level;
+    void *mu;                    /* pthread mutex (log.c) */
+    struct rh_log_slot slots[RH_LOG_MERGE_SLOTS];
+};
+
+int rh_logger_init(struct rh_logger *lg, const struct rafthttp_allocator *a,
+                   rafthttp_log_fn fn, void *ud,
+                   enum rafthttp_log_level level);
+void rh_logger_close(struct rh_logger *lg, const struct rafthttp_allocator *a);
+
+/* Logs msg with printf-style fields ("peer=%s reason=%s"). */
+void rh_log(struct rh_logger *lg, enum rafthttp_log_level level,
+            const char *msg, const char *fields_fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif /* RH_COMMON_H */

@@ -36,4 +36,55 @@ int rh_pipeline_body_encode(const struct rafthttp_allocator *a,
                             const struct rafthttp_message *m,
                             struct rh_buf *out);
 
+/* ---------------------------------------------------------- send queue */
+
+/* One message waiting to be POSTed, with its encoded body. */
+struct rh_pipe_job {
+    struct rh_pipe_job *next;
+    int32_t type;   /* the message's type (MsgSnap gets a report) */
+    uint64_t to;
+    size_t len;     /* body bytes, stored right after the struct */
+};
+
+static inline uint8_t *rh_pipe_job_body(struct rh_pipe_job *j)
+{
+    return (uint8_t *)(j + 1);
+}
+
+/*
+ * A peer's pipeline: a FIFO of jobs served by up to pipeline_conns
+ * concurrent POSTs (etcd: 64 queued, 4 in flight). Guarded by the
+ * transport lock.
+ */
+struct rh_pipeline {
+    struct rh_pipe_job *head;
+    struct rh_pipe_job *tail;
+    unsigned queued;   /* jobs in the FIFO */
+    unsigned inflight; /* POSTs under way */
+    size_t bytes;      /* body bytes in the FIFO and in flight */
+};
+
+void rh_pipeline_init(struct rh_pipeline *p);
+
+/*
+ * Encodes m into a new job at the tail, if the queue has room for one more
+ * message and room bytes suffice. Returns 0 with *added, RAFTHTTP_EAGAIN
+ * (queue full by count), RAFTHTTP_ETOOBIG (bytes) or RAFTHTTP_ENOMEM.
+ */
+int rh_pipeline_push(struct rh_pipeline *p, const struct rafthttp_allocator *a,
+                     const struct rafthttp_message *m, unsigned max_queued,
+                     size_t room, size_t *added);
+
+/* Takes the head job for a POST (counted in flight), or NULL. */
+struct rh_pipe_job *rh_pipeline_take(struct rh_pipeline *p, unsigned max_inflight);
+
+/* A POST ended: frees the job; returns its body size. */
+size_t rh_pipeline_done(struct rh_pipeline *p, const struct rafthttp_allocator *a,
+                        struct rh_pipe_job *j);
+
+/* Frees every queued job, calling drop() on each first. Returns bytes. */
+size_t rh_pipeline_clear(struct rh_pipeline *p, const struct rafthttp_allocator *a,
+                         void (*drop)(const struct rh_pipe_job *j, void *ud),
+                         void *ud);
+
 #endif /* RH_PIPELINE_H */

@@ -117,4 +117,110 @@ int rh_msgappv2_decoder_feed(struct rh_msgappv2_decoder *d, const uint8_t *p,
 
 bool rh_msgappv2_decoder_idle(const struct rh_msgappv2_decoder *d);
 
+/* ------------------------------------------------------- stream writer */
+
+enum rh_stream_type {
+    RH_STREAM_MSGAPPV2 = 0, /* path /raft/stream/msgapp/<id> */
+    RH_STREAM_MESSAGE = 1   /* path /raft/stream/message/<id> */
+};
+
+/* Bytes waiting to be written, consumed from the front. */
+struct rh_byteq {
+    struct rh_buf buf;
+    size_t head; /* bytes of buf already written out */
+};
+
+/*
+ * What we write to one peer on one stream type: the queues behind the
+ * response of the peer's GET /raft/stream/<type>/<our id>.
+ *
+ * The message stream keeps two queues: urgent (votes, heartbeats,
+ * responses) and bulk (MsgApp, MsgProp); pull() takes urgent frames first
+ * but never cuts into a bulk frame it has started. The msgapp stream keeps
+ * only bulk, in order, with the msgappv2 encoder state of the connection.
+ *
+ * Owned by the peer; guarded by the transport lock.
+ */
+struct rh_stream_writer {
+    enum rh_stream_type type;
+    uint64_t gen;             /* attached connection's number; 0: none */
+    void *conn;               /* the server's connection (http_server.c) */
+    bool suspended;           /* the server parked conn: nothing to send */
+    struct rh_byteq urgent;   /* message stream only */
+    struct rh_byteq bulk;
+    size_t bulk_frame_left;   /* bytes of a started bulk frame to go */
+    struct rh_msgappv2_encoder enc;
+    int64_t last_write_ms;    /* when pull last returned bytes */
+};
+
+void rh_stream_writer_init(struct rh_stream_writer *w, enum rh_stream_type t,
+                           const struct rafthttp_allocator *a, size_t limit);
+void rh_stream_writer_close(struct rh_stream_writer *w);
+
+size_t rh_stream_writer_queued(const struct rh_stream_writer *w);
+
+/*
+ * Starts a new connection: forgets what was queued for the old one (its
+ * msgappv2 state does not carry over) and returns how many bytes that was.
+ */
+size_t rh_stream_writer_attach(struct rh_stream_writer *w, void *conn,
+                               uint64_t gen, int64_t now_ms);
+/* Ends the connection; returns the bytes that were still queued. */
+size_t rh_stream_writer_detach(struct rh_stream_writer *w);
+
+/*
+ * Queues m (encoded) if at most room bytes are needed. Returns 0 with
+ * *added set, RAFTHTTP_ETOOBIG (no room; nothing changes), RAFTHTTP_EINVAL
+ * (not for this stream) or RAFTHTTP_ENOMEM.
+ */
+int rh_stream_writer_push(struct rh_stream_writer *w,
+                          const struct rafthttp_allocator *a,
+                          const struct rafthttp_message *m, size_t room,
+                          size_t *added);
+
+/* Queues a link heartbeat if nothing is queued. Returns bytes added. */
+size_t rh_stream_writer_heartbeat(struct rh_stream_writer *w,
+                                  const struct rafthttp_allocator *a);
+
+/* Copies up to max queued bytes to buf, urgent first. Returns the count. */
+size_t rh_stream_writer_pull(struct rh_stream_writer *w, uint8_t *buf,
+                             size_t max, int64_t now_ms);
+
+/* ------------------------------------------------------- stream reader */
+
+/*
+ * Our GET to one peer for one stream type, and what decodes its body.
+ * Owned by the peer; guarded by the transport lock.
+ */
+struct rh_stream_reader {
+    enum rh_stream_type type;
+    void *xfer;              /* the client's transfer (http_client.c) */
+    bool up;                 /* the dial was answered 200 */
+    int64_t next_dial_ms;    /* no dial before this */
+    unsigned backoff_ms;     /* wait after the next failure */
+    int64_t last_byte_ms;    /* for the read timeout */
+    struct rh_msg_decoder msg_dec;
+    struct rh_msgappv2_decoder app_dec;
+};
+
+void rh_stream_reader_init(struct rh_stream_reader *r, enum rh_stream_type t,
+                           unsigned backoff_min_ms);
+/* Resets the decoder for a new connection. */
+void rh_stream_reader_begin(struct rh_stream_reader *r,
+                            const struct rafthttp_allocator *a,
+                            uint64_t local, uint64_t remote, size_t limit);
+void rh_stream_reader_end(struct rh_stream_reader *r);
+
+/* As the decoders' feed. */
+int rh_stream_reader_feed(struct rh_stream_reader *r, const uint8_t *p,
+                          size_t n, size_t *used, struct rh_msg **out);
+
+/*
+ * The wait before the next dial after a failure: the current backoff with
+ * jitter (between half and all of it, never below min), after which the
+ * backoff doubles up to max. rh_backoff_reset goes back to min.
+ */
+unsigned rh_backoff_next(unsigned *backoff_ms, unsigned min_ms,
+                         unsigned max_ms, uint64_t *rng);
+
 #endif /* RH_STREAM_H */

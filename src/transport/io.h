@@ -1,0 +1,59 @@
+/*
+ * io: what the I/O thread owns, shared by io_loop.c (the loop),
+ * http_client.c (our dials and POSTs, libcurl) and http_server.c (the
+ * peers' requests, libmicrohttpd). Everything here runs on the I/O thread;
+ * functions marked (t->mu) are called with the transport lock held.
+ */
+#ifndef RH_IO_H
+#define RH_IO_H
+
+#include <curl/curl.h>
+#include <microhttpd.h>
+
+#include "transport.h"
+
+struct rh_xfer; /* http_client.c */
+struct rh_conn; /* http_server.c */
+
+struct rh_io {
+    CURLM *multi;
+    struct MHD_Daemon *daemons[RH_MAX_LISTEN];
+    unsigned ports[RH_MAX_LISTEN];
+    size_t n_daemons;
+    struct rh_xfer *xfers;    /* every transfer under way */
+    struct rh_conn *waiting;  /* POSTs parked until process() returns */
+    unsigned parked_writers;  /* stream responses parked for data */
+};
+
+/* A POST /raft parked until a delivery thread has processed it. */
+struct rh_reply {
+    struct rh_reply *next;      /* t->replies */
+    struct MHD_Connection *mhd;
+    bool ready;                 /* result is set */
+    int result;                 /* what process() returned */
+};
+
+/* http_client.c (t->mu) */
+int rh_client_dial(struct rafthttp_transport *t, struct rh_peer *p,
+                   enum rh_stream_type type);
+int rh_client_post(struct rafthttp_transport *t, struct rh_peer *p,
+                   struct rh_pipe_job *job);
+void rh_client_abort(struct rafthttp_transport *t, struct rh_xfer *x,
+                     const char *why);
+/* Handles a finished transfer (t->mu not held). */
+void rh_client_done(struct rafthttp_transport *t, CURL *easy, CURLcode rc);
+/* Aborts every transfer of p (removal) or all (p == NULL). */
+void rh_client_abort_peer(struct rafthttp_transport *t, struct rh_peer *p);
+
+/* http_server.c */
+int rh_server_start(struct rafthttp_transport *t);
+void rh_server_stop(struct rafthttp_transport *t);
+/* Unparks a stream response that has data again (t->mu). */
+void rh_server_wake_writer(struct rafthttp_transport *t,
+                           struct rh_stream_writer *w);
+/* Unparks a POST whose result is ready (t->mu). */
+void rh_server_wake_reply(struct rafthttp_transport *t, struct rh_reply *r);
+/* Ends every stream response and parked POST, for stop (t->mu). */
+void rh_server_end_all(struct rafthttp_transport *t);
+
+#endif /* RH_IO_H */

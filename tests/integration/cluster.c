@@ -1,0 +1,218 @@
+/* The loopback cluster harness; see cluster.h. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cluster.h"
+
+#define WAIT_LIMIT_MS 15000
+
+void tc_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+static struct tc_node *node_of(void *ud)
+{
+    return ud;
+}
+
+static int on_process(struct rafthttp_transport *t,
+                      const struct rafthttp_message *m, void *ud)
+{
+    (void)t;
+    struct tc_node *n = node_of(ud);
+    if (n->process_delay_ms > 0) {
+        tc_sleep_ms(n->process_delay_ms);
+    }
+    size_t data = 0;
+    for (size_t i = 0; i < m->n_entries; i++) {
+        data += m->entries[i].data.len;
+    }
+    pthread_mutex_lock(&n->mu);
+    if (n->n_records < TC_MAX_RECORDS) {
+        n->records[n->n_records++] = (struct tc_record){
+            m->type, m->from, m->to, m->term, m->index, m->commit,
+            m->n_entries, data};
+    }
+    int rv = n->process_result;
+    pthread_cond_broadcast(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+    return rv;
+}
+
+static void on_unreachable(struct rafthttp_transport *t, uint64_t id,
+                           void *ud)
+{
+    (void)t;
+    struct tc_node *n = node_of(ud);
+    pthread_mutex_lock(&n->mu);
+    if (id <= TC_MAX_NODES) {
+        n->unreachable[id]++;
+    }
+    pthread_cond_broadcast(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+}
+
+static void on_snapshot(struct rafthttp_transport *t, uint64_t id,
+                        enum rafthttp_snapshot_status st, void *ud)
+{
+    (void)t;
+    (void)id;
+    struct tc_node *n = node_of(ud);
+    pthread_mutex_lock(&n->mu);
+    n->snapshot_reports[st <= 2 ? st : 0]++;
+    pthread_cond_broadcast(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+}
+
+static void on_critical(struct rafthttp_transport *t, int err,
+                        const char *detail, void *ud)
+{
+    (void)t;
+    (void)err;
+    (void)detail;
+    struct tc_node *n = node_of(ud);
+    pthread_mutex_lock(&n->mu);
+    n->critical++;
+    pthread_cond_broadcast(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+}
+
+static const struct rafthttp_raft_ops ops = {
+    .process = on_process,
+    .report_unreachable = on_unreachable,
+    .report_snapshot = on_snapshot,
+    .critical_error = on_critical,
+};
+
+static void quiet_log(enum rafthttp_log_level level, const char *msg,
+                      const char *fields, void *ud)
+{
+    struct tc_node *n = ud;
+    if (getenv("TC_VERBOSE") != NULL) {
+        fprintf(stderr, "node %llu: %d %s %s\n", (unsigned long long)n->id,
+                (int)level, msg, fields);
+    }
+}
+
+void tc_start(struct tc_cluster *c, size_t n,
+              void (*tune)(struct rafthttp_config *cfg))
+{
+    memset(c, 0, sizeof(*c));
+    c->n = n;
+    for (size_t i = 0; i < n; i++) {
+        struct tc_node *node = &c->nodes[i];
+        node->id = i + 1;
+        node->records = calloc(TC_MAX_RECORDS, sizeof(*node->records));
+        pthread_mutex_init(&node->mu, NULL);
+        pthread_cond_init(&node->cv, NULL);
+        static const char *listen[] = {"http://127.0.0.1:0"};
+        struct rafthttp_config cfg;
+        rafthttp_config_init(&cfg);
+        cfg.local_id = node->id;
+        cfg.cluster_id = 0x1000;
+        cfg.listen_urls = listen;
+        cfg.n_listen_urls = 1;
+        cfg.raft_ops = &ops;
+        cfg.raft_user_data = node;
+        cfg.log = quiet_log;
+        cfg.log_user_data = node;
+        cfg.log_level = RAFTHTTP_LOG_DEBUG;
+        if (tune != NULL) {
+            tune(&cfg);
+        }
+        if (rafthttp_transport_new(&node->t, &cfg) != 0 ||
+            rafthttp_transport_start(node->t) != 0) {
+            fprintf(stderr, "tc_start: node %zu failed\n", i + 1);
+            abort();
+        }
+        node->port = rafthttp_transport_listen_port(node->t, 0);
+        snprintf(node->url, sizeof(node->url), "http://127.0.0.1:%u",
+                 node->port);
+    }
+}
+
+void tc_connect_all(struct tc_cluster *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        for (size_t j = 0; j < c->n; j++) {
+            if (i != j) {
+                const char *url = c->nodes[j].url;
+                rafthttp_transport_add_peer(c->nodes[i].t, c->nodes[j].id,
+                                            &url, 1);
+            }
+        }
+    }
+}
+
+void tc_stop(struct tc_cluster *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        rafthttp_transport_free(c->nodes[i].t);
+        c->nodes[i].t = NULL;
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->nodes[i].records);
+        pthread_mutex_destroy(&c->nodes[i].mu);
+        pthread_cond_destroy(&c->nodes[i].cv);
+    }
+}
+
+static bool streams_up(struct tc_cluster *c, size_t a, size_t b)
+{
+    struct rafthttp_peer_status s;
+    if (rafthttp_transport_peer_status(c->nodes[a].t, c->nodes[b].id, &s) !=
+            0 ||
+        !s.msgapp_writer || !s.message_writer || !s.msgapp_reader ||
+        !s.message_reader) {
+        return false;
+    }
+    return true;
+}
+
+bool tc_wait_streams(struct tc_cluster *c, size_t a, size_t b)
+{
+    for (int waited = 0; waited < WAIT_LIMIT_MS; waited += 10) {
+        if (streams_up(c, a, b) && streams_up(c, b, a)) {
+            return true;
+        }
+        tc_sleep_ms(10);
+    }
+    return false;
+}
+
+bool tc_wait_until(struct tc_node *node, bool (*cond)(struct tc_node *))
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += WAIT_LIMIT_MS / 1000;
+    pthread_mutex_lock(&node->mu);
+    bool ok = cond(node);
+    while (!ok) {
+        if (pthread_cond_timedwait(&node->cv, &node->mu, &deadline) != 0) {
+            ok = cond(node);
+            break;
+        }
+        ok = cond(node);
+    }
+    pthread_mutex_unlock(&node->mu);
+    return ok;
+}
+
+static size_t want_records;
+
+static bool have_records(struct tc_node *node)
+{
+    return node->n_records >= want_records;
+}
+
+bool tc_wait_records(struct tc_node *node, size_t n)
+{
+    want_records = n;
+    return tc_wait_until(node, have_records);
+}

@@ -1,0 +1,177 @@
+/*
+ * Transports talking over loopback in one process: streams come up both
+ * ways, every message type arrives in order, the pipeline carries traffic
+ * while no stream is up, removal and stop under traffic are clean.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cluster.h"
+
+static const int32_t wire_types[] = {
+    RAFTHTTP_MSG_PROP, RAFTHTTP_MSG_APP, RAFTHTTP_MSG_APP_RESP,
+    RAFTHTTP_MSG_VOTE, RAFTHTTP_MSG_VOTE_RESP, RAFTHTTP_MSG_SNAP,
+    RAFTHTTP_MSG_HEARTBEAT, RAFTHTTP_MSG_HEARTBEAT_RESP,
+    RAFTHTTP_MSG_TRANSFER_LEADER, RAFTHTTP_MSG_TIMEOUT_NOW,
+    RAFTHTTP_MSG_READ_INDEX, RAFTHTTP_MSG_READ_INDEX_RESP,
+    RAFTHTTP_MSG_PRE_VOTE, RAFTHTTP_MSG_PRE_VOTE_RESP};
+#define N_TYPES (sizeof(wire_types) / sizeof(wire_types[0]))
+
+static struct rafthttp_message make_msg(int32_t type, uint64_t from,
+                                        uint64_t to, uint64_t index)
+{
+    struct rafthttp_message m = {.type = type, .from = from, .to = to,
+                                 .term = 3, .log_term = 3, .index = index,
+                                 .commit = index};
+    return m;
+}
+
+static void test_streams_come_up(void **state)
+{
+    (void)state;
+    struct tc_cluster c;
+    tc_start(&c, 2, NULL);
+    tc_connect_all(&c);
+    assert_true(tc_wait_streams(&c, 0, 1));
+    assert_int_equal(rafthttp_transport_active_peers(c.nodes[0].t), 1);
+    assert_true(rafthttp_transport_active_since(c.nodes[0].t, 2) > 0);
+    tc_stop(&c);
+}
+
+static void test_every_type_arrives(void **state)
+{
+    (void)state;
+    struct tc_cluster c;
+    tc_start(&c, 2, NULL);
+    tc_connect_all(&c);
+    assert_true(tc_wait_streams(&c, 0, 1));
+    struct rafthttp_message ms[N_TYPES];
+    for (size_t i = 0; i < N_TYPES; i++) {
+        ms[i] = make_msg(wire_types[i], 1, 2, i + 1);
+    }
+    assert_int_equal(rafthttp_transport_send(c.nodes[0].t, ms, N_TYPES), 0);
+    assert_true(tc_wait_records(&c.nodes[1], N_TYPES));
+    bool seen[N_TYPES] = {false};
+    for (size_t i = 0; i < c.nodes[1].n_records; i++) {
+        struct tc_record *r = &c.nodes[1].records[i];
+        assert_int_equal(r->from, 1);
+        assert_int_equal(r->to, 2);
+        assert_int_equal(r->index, r->commit);
+        seen[r->index - 1] = true;
+        assert_int_equal(r->type, wire_types[r->index - 1]);
+    }
+    for (size_t i = 0; i < N_TYPES; i++) {
+        assert_true(seen[i]);
+    }
+    tc_stop(&c);
+}
+
+/* Appends on the msgapp stream keep their order, entries included. */
+static void test_appends_in_order(void **state)
+{
+    (void)state;
+    struct tc_cluster c;
+    tc_start(&c, 2, NULL);
+    tc_connect_all(&c);
+    assert_true(tc_wait_streams(&c, 0, 1));
+    enum { N = 2000 };
+    static uint8_t data[1000];
+    for (uint64_t i = 0; i < N; i++) {
+        struct rafthttp_entry e = {.term = 3, .index = i + 1,
+                                   .data = {data, i % sizeof(data)}};
+        struct rafthttp_message m = make_msg(RAFTHTTP_MSG_APP, 1, 2, i);
+        m.entries = &e;
+        m.n_entries = 1;
+        assert_int_equal(rafthttp_transport_send(c.nodes[0].t, &m, 1), 0);
+    }
+    assert_true(tc_wait_records(&c.nodes[1], N));
+    for (uint64_t i = 0; i < N; i++) {
+        struct tc_record *r = &c.nodes[1].records[i];
+        assert_int_equal(r->type, RAFTHTTP_MSG_APP);
+        assert_int_equal(r->index, i);
+        assert_int_equal(r->n_entries, 1);
+        assert_int_equal(r->data_len, i % sizeof(data));
+    }
+    tc_stop(&c);
+}
+
+/* With no stream (the peer is a remote), messages go by POST /raft. */
+static void test_pipeline_to_remote(void **state)
+{
+    (void)state;
+    struct tc_cluster c;
+    tc_start(&c, 2, NULL);
+    const char *url = c.nodes[1].url;
+    assert_int_equal(
+        rafthttp_transport_add_remote(c.nodes[0].t, 2, &url, 1), 0);
+    struct rafthttp_message ms[10];
+    for (size_t i = 0; i < 10; i++) {
+        ms[i] = make_msg(RAFTHTTP_MSG_HEARTBEAT, 1, 2, i + 1);
+    }
+    assert_int_equal(rafthttp_transport_send(c.nodes[0].t, ms, 10), 0);
+    assert_true(tc_wait_records(&c.nodes[1], 10));
+    tc_stop(&c);
+}
+
+static void test_unreachable_when_peer_down(void **state)
+{
+    (void)state;
+    struct tc_cluster c;
+    tc_start(&c, 1, NULL);
+    const char *url = "http://127.0.0.1:1"; /* nothing listens there */
+    assert_int_equal(rafthttp_transport_add_peer(c.nodes[0].t, 2, &url, 1),
+                     0);
+    struct rafthttp_message m = make_msg(RAFTHTTP_MSG_VOTE, 1, 2, 1);
+    assert_int_equal(rafthttp_transport_send(c.nodes[0].t, &m, 1), 0);
+    struct tc_node *n = &c.nodes[0];
+    for (int i = 0; i < 1500 && n->unreachable[2] == 0; i++) {
+        tc_sleep_ms(10);
+    }
+    assert_true(n->unreachable[2] > 0);
+    struct rafthttp_peer_status st;
+    assert_int_equal(rafthttp_transport_peer_status(n->t, 2, &st), 0);
+    assert_false(st.active);
+    assert_true(strlen(st.reason) > 0);
+    tc_stop(&c);
+}
+
+/* Stop while both sides push traffic: returns, and nothing leaks. */
+static void test_stop_under_load(void **state)
+{
+    (void)state;
+    struct tc_cluster c;
+    tc_start(&c, 3, NULL);
+    tc_connect_all(&c);
+    assert_true(tc_wait_streams(&c, 0, 1));
+    static uint8_t data[4096];
+    for (int round = 0; round < 200; round++) {
+        for (size_t i = 0; i < 3; i++) {
+            struct rafthttp_entry e = {.index = 1, .data = {data, 4096}};
+            struct rafthttp_message m =
+                make_msg(RAFTHTTP_MSG_APP, i + 1, (i + 1) % 3 + 1, 1);
+            m.entries = &e;
+            m.n_entries = 1;
+            rafthttp_transport_send(c.nodes[i].t, &m, 1);
+        }
+    }
+    rafthttp_transport_remove_peer(c.nodes[0].t, 2);
+    tc_stop(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_streams_come_up),
+        cmocka_unit_test(test_every_type_arrives),
+        cmocka_unit_test(test_appends_in_order),
+        cmocka_unit_test(test_pipeline_to_remote),
+        cmocka_unit_test(test_unreachable_when_peer_down),
+        cmocka_unit_test(test_stop_under_load),
+    };
+    return cmocka_run_group_tests_name("transport", tests, NULL, NULL);
+}
