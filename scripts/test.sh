@@ -2,7 +2,8 @@
 # Installs the dependencies, builds rafthttp-c twice and runs every test:
 #   1. gcc, warnings as errors;
 #   2. clang with AddressSanitizer + UndefinedBehaviorSanitizer and the
-#      libFuzzer targets (bounded runs).
+#      libFuzzer targets (bounded runs);
+#   3. clang with ThreadSanitizer, for the tests that run threads.
 # Both builds run the golden vectors against etcd's own Go code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,16 +11,25 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 jobs=$(nproc)
 
-run_build() {
+run_build() { # DIR CTEST-ARGS -- CMAKE-ARGS
   local dir=$1
   shift
-  cmake -S . -B "$dir" -G Ninja -DRAFTHTTP_WERROR=ON -DRAFTHTTP_GOLDEN=ON "$@" >/dev/null
+  local ctest_args=()
+  while [ "$1" != "--" ]; do ctest_args+=("$1"); shift; done
+  shift
+  cmake -S . -B "$dir" -G Ninja -DRAFTHTTP_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
-  ctest --test-dir "$dir" -j "$jobs" --output-on-failure --no-tests=error
+  ctest --test-dir "$dir" -j "$jobs" --output-on-failure --no-tests=error \
+    "${ctest_args[@]}"
 }
 
 echo "== gcc build, warnings as errors"
-CC=gcc run_build build/gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo
+CC=gcc run_build build/gcc -- -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DRAFTHTTP_GOLDEN=ON
 echo "== clang build, ASan + UBSan + libFuzzer"
-CC=clang run_build build/asan -DCMAKE_BUILD_TYPE=Debug \
-  -DRAFTHTTP_SANITIZE=ON -DRAFTHTTP_FUZZ=ON
+CC=clang run_build build/asan -- -DCMAKE_BUILD_TYPE=Debug \
+  -DRAFTHTTP_GOLDEN=ON -DRAFTHTTP_SANITIZE=ON -DRAFTHTTP_FUZZ=ON
+echo "== clang build, ThreadSanitizer (threaded tests)"
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" CC=clang \
+  run_build build/tsan -L integration -- -DCMAKE_BUILD_TYPE=Debug \
+  -DRAFTHTTP_GOLDEN=OFF -DRAFTHTTP_TSAN=ON

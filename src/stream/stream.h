@@ -144,7 +144,7 @@ struct rh_byteq {
 struct rh_stream_writer {
     enum rh_stream_type type;
     uint64_t gen;             /* attached connection's number; 0: none */
-    void *conn;               /* the server's connection (http_server.c) */
+    struct stream_ctx *conn;  /* the server's response (http_server.c) */
     bool suspended;           /* the server parked conn: nothing to send */
     struct rh_byteq urgent;   /* message stream only */
     struct rh_byteq bulk;
@@ -163,7 +163,9 @@ size_t rh_stream_writer_queued(const struct rh_stream_writer *w);
  * Starts a new connection: forgets what was queued for the old one (its
  * msgappv2 state does not carry over) and returns how many bytes that was.
  */
-size_t rh_stream_writer_attach(struct rh_stream_writer *w, void *conn,
+struct stream_ctx;
+size_t rh_stream_writer_attach(struct rh_stream_writer *w,
+                               struct stream_ctx *conn,
                                uint64_t gen, int64_t now_ms);
 /* Ends the connection; returns the bytes that were still queued. */
 size_t rh_stream_writer_detach(struct rh_stream_writer *w);

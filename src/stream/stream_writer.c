@@ -117,7 +117,8 @@ size_t rh_stream_writer_detach(struct rh_stream_writer *w)
     return dropped;
 }
 
-size_t rh_stream_writer_attach(struct rh_stream_writer *w, void *conn,
+size_t rh_stream_writer_attach(struct rh_stream_writer *w,
+                               struct stream_ctx *conn,
                                uint64_t gen, int64_t now_ms)
 {
     size_t dropped = rh_stream_writer_detach(w);

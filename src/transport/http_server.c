@@ -48,10 +48,14 @@ struct rh_conn {
 
 /* One stream response (lives as long as the MHD response). */
 struct stream_ctx {
+    struct stream_ctx *next;        /* io->streams */
+    struct stream_ctx **pprev;
     struct rafthttp_transport *t;
     struct rh_peer *peer;           /* a reference */
     enum rh_stream_type type;
     uint64_t gen;
+    struct MHD_Connection *mhd;
+    bool suspended;                 /* parked in stream_pull */
 };
 
 static const char *const source_names[] = {"stream MsgApp v2",
@@ -343,7 +347,8 @@ static ssize_t stream_pull(void *cls, uint64_t pos, char *buf, size_t max)
     size_t n = rh_stream_writer_pull(w, (uint8_t *)buf, max, rh_now_ms());
     if (n == 0) {
         w->suspended = true;
-        MHD_suspend_connection(w->conn);
+        s->suspended = true;
+        MHD_suspend_connection(s->mhd);
     } else {
         rh_account_sent(t, s->peer, n);
     }
@@ -371,9 +376,24 @@ static void stream_gone(void *cls)
             }
         }
     }
+    if (s->pprev != NULL) {
+        *s->pprev = s->next;
+        if (s->next != NULL) {
+            s->next->pprev = s->pprev;
+        }
+    }
     rh_peer_unref(t, p);
     pthread_mutex_unlock(&t->mu);
     rh_free(t->alloc, s);
+}
+
+/* Unparks a stream response so it sends, or sees that it has ended. */
+static void wake_stream(struct stream_ctx *s)
+{
+    if (s != NULL && s->suspended) {
+        s->suspended = false;
+        MHD_resume_connection(s->mhd);
+    }
 }
 
 /* Binds a new connection to the peer's writer (t->mu held). */
@@ -382,7 +402,15 @@ static void attach_writer(struct rafthttp_transport *t, struct rh_peer *p,
 {
     struct rh_stream_writer *w = &p->writers[s->type];
     int64_t now = rh_now_ms();
-    size_t dropped = rh_stream_writer_attach(w, c, s->gen, now);
+    wake_stream(w->conn); /* the connection it replaces ends */
+    s->mhd = c;
+    s->next = t->io->streams;
+    s->pprev = &t->io->streams;
+    if (s->next != NULL) {
+        s->next->pprev = &s->next;
+    }
+    t->io->streams = s;
+    size_t dropped = rh_stream_writer_attach(w, s, s->gen, now);
     rh_account_sent(t, p, dropped);
     if (dropped > 0) {
         rh_drop(t, p, RAFTHTTP_MSG_APP, RAFTHTTP_DROP_NO_CONNECTION, true);
@@ -636,10 +664,8 @@ void rh_server_wake_writer(struct rafthttp_transport *t,
                            struct rh_stream_writer *w)
 {
     (void)t;
-    if (w->suspended && w->conn != NULL) {
-        w->suspended = false;
-        MHD_resume_connection(w->conn);
-    }
+    w->suspended = false;
+    wake_stream(w->conn);
 }
 
 void rh_server_wake_reply(struct rafthttp_transport *t, struct rh_reply *r)
@@ -668,11 +694,7 @@ void rh_server_end_all(struct rafthttp_transport *t)
         }
         MHD_resume_connection(c->reply.mhd);
     }
-    struct rh_peer *lists[2] = {t->peers, t->removed};
-    for (int i = 0; i < 2; i++) {
-        for (struct rh_peer *p = lists[i]; p != NULL; p = p->next) {
-            rh_server_wake_writer(t, &p->writers[0]);
-            rh_server_wake_writer(t, &p->writers[1]);
-        }
+    for (struct stream_ctx *s = t->io->streams; s != NULL; s = s->next) {
+        wake_stream(s); /* stream_pull ends it: we are stopping */
     }
 }

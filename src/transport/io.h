@@ -12,8 +12,9 @@
 
 #include "transport.h"
 
-struct rh_xfer; /* http_client.c */
-struct rh_conn; /* http_server.c */
+struct rh_xfer;    /* http_client.c */
+struct rh_conn;    /* http_server.c */
+struct stream_ctx; /* http_server.c */
 
 struct rh_io {
     CURLM *multi;
@@ -22,7 +23,7 @@ struct rh_io {
     size_t n_daemons;
     struct rh_xfer *xfers;    /* every transfer under way */
     struct rh_conn *waiting;  /* POSTs parked until process() returns */
-    unsigned parked_writers;  /* stream responses parked for data */
+    struct stream_ctx *streams; /* stream responses under way */
 };
 
 /* A POST /raft parked until a delivery thread has processed it. */

@@ -26,8 +26,16 @@ static int on_process(struct rafthttp_transport *t,
 {
     (void)t;
     struct tc_node *n = node_of(ud);
-    if (n->process_delay_ms > 0) {
+    if (n->process_delay_ms > 0 &&
+        (n->slow_from == 0 || n->slow_from == m->from)) {
         tc_sleep_ms(n->process_delay_ms);
+    }
+    if (m->type == RAFTHTTP_MSG_PROP) {
+        pthread_mutex_lock(&n->mu);
+        while (n->block_props) {
+            pthread_cond_wait(&n->cv, &n->mu);
+        }
+        pthread_mutex_unlock(&n->mu);
     }
     size_t data = 0;
     for (size_t i = 0; i < m->n_entries; i++) {
@@ -100,6 +108,34 @@ static void quiet_log(enum rafthttp_log_level level, const char *msg,
     }
 }
 
+/* Starts node's transport listening on listen_url. */
+static void start_node(struct tc_node *node, const char *listen_url)
+{
+    const char *listen[] = {listen_url};
+    struct rafthttp_config cfg;
+    rafthttp_config_init(&cfg);
+    cfg.local_id = node->id;
+    cfg.cluster_id = 0x1000;
+    cfg.listen_urls = listen;
+    cfg.n_listen_urls = 1;
+    cfg.raft_ops = &ops;
+    cfg.raft_user_data = node;
+    cfg.log = quiet_log;
+    cfg.log_user_data = node;
+    cfg.log_level = RAFTHTTP_LOG_DEBUG;
+    if (node->tune != NULL) {
+        node->tune(&cfg);
+    }
+    if (rafthttp_transport_new(&node->t, &cfg) != 0 ||
+        rafthttp_transport_start(node->t) != 0) {
+        fprintf(stderr, "tc: node %llu failed to start on %s\n",
+                (unsigned long long)node->id, listen_url);
+        abort();
+    }
+    node->port = rafthttp_transport_listen_port(node->t, 0);
+    snprintf(node->url, sizeof(node->url), "http://127.0.0.1:%u", node->port);
+}
+
 void tc_start(struct tc_cluster *c, size_t n,
               void (*tune)(struct rafthttp_config *cfg))
 {
@@ -108,33 +144,43 @@ void tc_start(struct tc_cluster *c, size_t n,
     for (size_t i = 0; i < n; i++) {
         struct tc_node *node = &c->nodes[i];
         node->id = i + 1;
+        node->tune = tune;
         node->records = calloc(TC_MAX_RECORDS, sizeof(*node->records));
         pthread_mutex_init(&node->mu, NULL);
         pthread_cond_init(&node->cv, NULL);
-        static const char *listen[] = {"http://127.0.0.1:0"};
-        struct rafthttp_config cfg;
-        rafthttp_config_init(&cfg);
-        cfg.local_id = node->id;
-        cfg.cluster_id = 0x1000;
-        cfg.listen_urls = listen;
-        cfg.n_listen_urls = 1;
-        cfg.raft_ops = &ops;
-        cfg.raft_user_data = node;
-        cfg.log = quiet_log;
-        cfg.log_user_data = node;
-        cfg.log_level = RAFTHTTP_LOG_DEBUG;
-        if (tune != NULL) {
-            tune(&cfg);
-        }
-        if (rafthttp_transport_new(&node->t, &cfg) != 0 ||
-            rafthttp_transport_start(node->t) != 0) {
-            fprintf(stderr, "tc_start: node %zu failed\n", i + 1);
-            abort();
-        }
-        node->port = rafthttp_transport_listen_port(node->t, 0);
-        snprintf(node->url, sizeof(node->url), "http://127.0.0.1:%u",
-                 node->port);
+        start_node(node, "http://127.0.0.1:0");
     }
+}
+
+void tc_kill(struct tc_cluster *c, size_t i)
+{
+    rafthttp_transport_free(c->nodes[i].t);
+    c->nodes[i].t = NULL;
+}
+
+void tc_restart(struct tc_cluster *c, size_t i)
+{
+    struct tc_node *node = &c->nodes[i];
+    if (node->t != NULL) {
+        tc_kill(c, i);
+    }
+    char listen[64];
+    snprintf(listen, sizeof(listen), "http://127.0.0.1:%u", node->port);
+    start_node(node, listen);
+    for (size_t j = 0; j < c->n; j++) {
+        if (j != i) {
+            const char *url = c->nodes[j].url;
+            rafthttp_transport_add_peer(node->t, c->nodes[j].id, &url, 1);
+        }
+    }
+}
+
+void tc_release_props(struct tc_node *node)
+{
+    pthread_mutex_lock(&node->mu);
+    node->block_props = false;
+    pthread_cond_broadcast(&node->cv);
+    pthread_mutex_unlock(&node->mu);
 }
 
 void tc_connect_all(struct tc_cluster *c)
@@ -153,6 +199,7 @@ void tc_connect_all(struct tc_cluster *c)
 void tc_stop(struct tc_cluster *c)
 {
     for (size_t i = 0; i < c->n; i++) {
+        tc_release_props(&c->nodes[i]);
         rafthttp_transport_free(c->nodes[i].t);
         c->nodes[i].t = NULL;
     }
@@ -215,4 +262,12 @@ bool tc_wait_records(struct tc_node *node, size_t n)
 {
     want_records = n;
     return tc_wait_until(node, have_records);
+}
+
+unsigned tc_unreachable(struct tc_node *node, uint64_t id)
+{
+    pthread_mutex_lock(&node->mu);
+    unsigned n = id <= TC_MAX_NODES ? node->unreachable[id] : 0;
+    pthread_mutex_unlock(&node->mu);
+    return n;
 }

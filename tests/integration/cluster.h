@@ -40,6 +40,9 @@ struct tc_node {
     unsigned critical;
     int process_result;                     /* what process() returns */
     int process_delay_ms;                   /* a slow raft core */
+    uint64_t slow_from;                     /* delay only this sender's */
+    bool block_props;                       /* MsgProp waits for release */
+    void (*tune)(struct rafthttp_config *cfg);
 };
 
 struct tc_cluster {
@@ -54,6 +57,13 @@ void tc_start(struct tc_cluster *c, size_t n,
 void tc_connect_all(struct tc_cluster *c);
 void tc_stop(struct tc_cluster *c);
 
+/* Stops node i and starts it again on the same port, peered with all. */
+void tc_restart(struct tc_cluster *c, size_t i);
+/* Stops node i (its slot stays, with t NULL). */
+void tc_kill(struct tc_cluster *c, size_t i);
+/* Lets blocked MsgProp calls of node return. */
+void tc_release_props(struct tc_node *node);
+
 /* Waits (bounded by 15 s) until all streams between a and b are up. */
 bool tc_wait_streams(struct tc_cluster *c, size_t a, size_t b);
 /* Waits (bounded by 15 s) until node has at least n records. */
@@ -62,5 +72,8 @@ bool tc_wait_records(struct tc_node *node, size_t n);
 bool tc_wait_until(struct tc_node *node, bool (*cond)(struct tc_node *));
 
 void tc_sleep_ms(int ms);
+
+/* How many times node was told that id is unreachable (locked read). */
+unsigned tc_unreachable(struct tc_node *node, uint64_t id);
 
 #endif /* RH_TEST_CLUSTER_H */

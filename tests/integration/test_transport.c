@@ -129,10 +129,10 @@ static void test_unreachable_when_peer_down(void **state)
     struct rafthttp_message m = make_msg(RAFTHTTP_MSG_VOTE, 1, 2, 1);
     assert_int_equal(rafthttp_transport_send(c.nodes[0].t, &m, 1), 0);
     struct tc_node *n = &c.nodes[0];
-    for (int i = 0; i < 1500 && n->unreachable[2] == 0; i++) {
+    for (int i = 0; i < 1500 && tc_unreachable(n, 2) == 0; i++) {
         tc_sleep_ms(10);
     }
-    assert_true(n->unreachable[2] > 0);
+    assert_true(tc_unreachable(n, 2) > 0);
     struct rafthttp_peer_status st;
     assert_int_equal(rafthttp_transport_peer_status(n->t, 2, &st), 0);
     assert_false(st.active);
