@@ -66,6 +66,22 @@ static int put_byte(struct rh_buf *out, uint8_t b)
     return rh_buf_append(out, &b, 1);
 }
 
+size_t rh_msgappv2_record_size(const struct rh_msgappv2_encoder *e,
+                               const struct rafthttp_message *m)
+{
+    if (rh_is_link_heartbeat(m)) {
+        return 1;
+    }
+    if (!fits_compact(e, m)) {
+        return 1 + 8 + rh_raftpb_message_size(m);
+    }
+    size_t n = 1 + 8 + 8;
+    for (size_t i = 0; i < m->n_entries; i++) {
+        n += 8 + rh_raftpb_entry_size(&m->entries[i]);
+    }
+    return n;
+}
+
 /* 0x01 | BE64 n | n x (BE64 size | Entry) | BE64 commit */
 static int encode_app_entries(const struct rafthttp_message *m,
                               struct rh_buf *out)

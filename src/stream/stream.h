@@ -86,6 +86,10 @@ int rh_msgappv2_encode(struct rh_msgappv2_encoder *e,
                        const struct rafthttp_allocator *a,
                        const struct rafthttp_message *m, struct rh_buf *out);
 
+/* Bytes rh_msgappv2_encode would append for m, without encoding it. */
+size_t rh_msgappv2_record_size(const struct rh_msgappv2_encoder *e,
+                               const struct rafthttp_message *m);
+
 struct rh_msgappv2_decoder {
     const struct rafthttp_allocator *alloc; /* borrowed */
     uint64_t local;  /* To of rebuilt messages: this member */

@@ -140,19 +140,22 @@ int rh_stream_writer_push(struct rh_stream_writer *w,
                           size_t *added)
 {
     bool msgapp = w->type == RH_STREAM_MSGAPPV2;
+    if (msgapp && m->type != RAFTHTTP_MSG_APP && !rh_is_link_heartbeat(m)) {
+        return RAFTHTTP_EINVAL;
+    }
+    /* Sized first: a refused message must not grow the queue either. */
+    size_t need = msgapp ? rh_msgappv2_record_size(&w->enc, m)
+                         : 8 + rh_raftpb_message_size(m);
+    if (need > room) {
+        return RAFTHTTP_ETOOBIG;
+    }
     struct rh_byteq *q = msgapp || is_bulk(m) ? &w->bulk : &w->urgent;
     struct rh_buf *b = byteq_tail(q);
     size_t before = b->len;
-    struct rh_msgappv2_encoder saved = w->enc;
     int rv = msgapp ? rh_msgappv2_encode(&w->enc, a, m, b)
                     : rh_msg_frame_encode(a, m, b);
-    if (rv == 0 && b->len - before > room) {
-        rv = RAFTHTTP_ETOOBIG;
-    }
     if (rv != 0) {
-        b->len = before;
-        w->enc = saved;
-        return rv;
+        return rv; /* the encoders leave b and their state unchanged */
     }
     *added = b->len - before;
     return 0;

@@ -393,6 +393,7 @@ static void wake_stream(struct stream_ctx *s)
     if (s != NULL && s->suspended) {
         s->suspended = false;
         MHD_resume_connection(s->mhd);
+        s->t->io->resumed = true;
     }
 }
 
@@ -670,8 +671,8 @@ void rh_server_wake_writer(struct rafthttp_transport *t,
 
 void rh_server_wake_reply(struct rafthttp_transport *t, struct rh_reply *r)
 {
-    (void)t;
     MHD_resume_connection(r->mhd);
+    t->io->resumed = true;
 }
 
 /* Forgets POST replies still queued for delivery threads that are gone. */
@@ -693,6 +694,7 @@ void rh_server_end_all(struct rafthttp_transport *t)
             c->reply.result = RAFTHTTP_ESTOPPED;
         }
         MHD_resume_connection(c->reply.mhd);
+        t->io->resumed = true;
     }
     for (struct stream_ctx *s = t->io->streams; s != NULL; s = s->next) {
         wake_stream(s); /* stream_pull ends it: we are stopping */

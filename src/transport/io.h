@@ -24,6 +24,11 @@ struct rh_io {
     struct rh_xfer *xfers;    /* every transfer under way */
     struct rh_conn *waiting;  /* POSTs parked until process() returns */
     struct stream_ctx *streams; /* stream responses under way */
+    /*
+     * A connection was resumed: in external-poll mode libmicrohttpd acts
+     * on that only in its next MHD_run, and does not wake our poll for it.
+     */
+    bool resumed;
 };
 
 /* A POST /raft parked until a delivery thread has processed it. */

@@ -224,12 +224,25 @@ static void shut_down(struct rafthttp_transport *t)
     pthread_mutex_unlock(&t->mu);
 }
 
+/* Lets the daemons act on connections housekeeping resumed. */
+static void run_resumed(struct rafthttp_transport *t)
+{
+    struct rh_io *io = t->io;
+    while (io->resumed) {
+        io->resumed = false; /* only this thread sets it */
+        for (size_t i = 0; i < io->n_daemons; i++) {
+            MHD_run(io->daemons[i]);
+        }
+    }
+}
+
 static void *io_main(void *arg)
 {
     struct rafthttp_transport *t = arg;
     while (!should_stop(t)) {
         run_once(t);
         long due = housekeeping(t);
+        run_resumed(t);
         poll_once(t, wait_ms(t, due));
     }
     shut_down(t);
