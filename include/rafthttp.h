@@ -464,6 +464,28 @@ RAFTHTTP_API int rafthttp_transport_cut_peer(struct rafthttp_transport *t,
 RAFTHTTP_API int rafthttp_transport_mend_peer(struct rafthttp_transport *t,
                                               uint64_t id);
 
+/*
+ * Serving the /raft paths from the application's own libmicrohttpd daemon
+ * (as etcd mounts Transport.Handler() in its peer mux). The daemon must be
+ * started with MHD_ALLOW_SUSPEND_RESUME and an internal polling thread
+ * (MHD_USE_INTERNAL_POLLING_THREAD): the transport parks and resumes
+ * connections from its own threads.
+ *
+ * Call rafthttp_transport_mhd_access from the daemon's access handler for
+ * every URL that starts with "/raft", passing the handler's arguments
+ * through (connection is the struct MHD_Connection *); it returns the
+ * handler's result (MHD_YES or MHD_NO). Call rafthttp_transport_mhd_completed
+ * from the daemon's request-completed callback for those requests. t must
+ * be started. Shut down in this order: rafthttp_transport_stop (it ends the
+ * streams it parked in the daemon), MHD_stop_daemon, rafthttp_transport_free.
+ */
+RAFTHTTP_API int rafthttp_transport_mhd_access(
+    struct rafthttp_transport *t, void *connection, const char *url,
+    const char *method, const char *upload_data, size_t *upload_data_size,
+    void **con_cls);
+RAFTHTTP_API void rafthttp_transport_mhd_completed(
+    struct rafthttp_transport *t, void **con_cls);
+
 /* Why messages were dropped: indexes of rafthttp_stats.dropped. */
 enum rafthttp_drop_reason {
     RAFTHTTP_DROP_QUEUE_BYTES = 0, /* a byte budget was full */

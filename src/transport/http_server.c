@@ -271,6 +271,9 @@ static enum MHD_Result pipeline_body_done(struct rafthttp_transport *t,
 
 static void unlink_waiting(struct rafthttp_transport *t, struct rh_conn *conn)
 {
+    if (t->io == NULL) {
+        return; /* stopped: the list is gone */
+    }
     struct rh_conn **pp = &t->io->waiting;
     while (*pp != NULL && *pp != conn) {
         pp = &(*pp)->next_waiting;
@@ -434,6 +437,10 @@ static struct stream_ctx *admit_stream(struct rafthttp_transport *t,
                                        enum rh_stream_type type,
                                        uint64_t from, struct rh_verdict *v)
 {
+    if (t->state != RH_STARTED) {
+        *v = (struct rh_verdict){503, "transport stopped", NULL};
+        return NULL;
+    }
     struct rh_peer *p = rh_find_peer(t, from);
     if (p == NULL || p->remote) {
         *v = (struct rh_verdict){404, "error sender not found", NULL};
@@ -579,6 +586,36 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+/* ------------------------------------------- an application's daemon */
+
+int rafthttp_transport_mhd_access(struct rafthttp_transport *t,
+                                  void *connection, const char *url,
+                                  const char *method, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    if (t == NULL || t->magic != RH_TRANSPORT_MAGIC || connection == NULL ||
+        url == NULL || method == NULL || upload_data_size == NULL ||
+        con_cls == NULL) {
+        return MHD_NO;
+    }
+    pthread_mutex_lock(&t->mu);
+    bool running = t->state == RH_STARTED && t->io != NULL;
+    pthread_mutex_unlock(&t->mu);
+    if (!running) {
+        return (int)refuse(t, connection, 503, "transport stopped", 0);
+    }
+    return (int)on_request(t, connection, url, method, MHD_HTTP_VERSION_1_1,
+                           upload_data, upload_data_size, con_cls);
+}
+
+void rafthttp_transport_mhd_completed(struct rafthttp_transport *t,
+                                      void **con_cls)
+{
+    if (t != NULL && t->magic == RH_TRANSPORT_MAGIC && con_cls != NULL) {
+        on_completed(t, NULL, con_cls, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    }
+}
+
 __attribute__((format(printf, 2, 0))) static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -688,7 +725,9 @@ void rh_server_end_all(struct rafthttp_transport *t)
     orphan_replies(&t->pipe_recv);
     orphan_replies(&t->pipe_prop);
     t->replies = NULL;
-    for (struct rh_conn *c = t->io->waiting; c != NULL; c = c->next_waiting) {
+    while (t->io->waiting != NULL) {
+        struct rh_conn *c = t->io->waiting;
+        t->io->waiting = c->next_waiting;
         if (!c->reply.ready) {
             c->reply.ready = true;
             c->reply.result = RAFTHTTP_ESTOPPED;
@@ -696,7 +735,15 @@ void rh_server_end_all(struct rafthttp_transport *t)
         MHD_resume_connection(c->reply.mhd);
         t->io->resumed = true;
     }
-    for (struct stream_ctx *s = t->io->streams; s != NULL; s = s->next) {
-        wake_stream(s); /* stream_pull ends it: we are stopping */
+    /*
+     * Streams end when their daemon next pulls (we are stopping); one in an
+     * application's daemon may do so after t->io is gone, so unlink them.
+     */
+    while (t->io->streams != NULL) {
+        struct stream_ctx *s = t->io->streams;
+        t->io->streams = s->next;
+        wake_stream(s);
+        s->next = NULL;
+        s->pprev = NULL;
     }
 }

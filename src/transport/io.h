@@ -26,7 +26,8 @@ struct rh_io {
     struct stream_ctx *streams; /* stream responses under way */
     /*
      * A connection was resumed: in external-poll mode libmicrohttpd acts
-     * on that only in its next MHD_run, and does not wake our poll for it.
+     * on that only in its next MHD_run, and does not wake our poll for it
+     * (t->mu).
      */
     bool resumed;
 };

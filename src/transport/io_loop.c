@@ -228,8 +228,14 @@ static void shut_down(struct rafthttp_transport *t)
 static void run_resumed(struct rafthttp_transport *t)
 {
     struct rh_io *io = t->io;
-    while (io->resumed) {
-        io->resumed = false; /* only this thread sets it */
+    for (;;) {
+        pthread_mutex_lock(&t->mu);
+        bool again = io->resumed;
+        io->resumed = false;
+        pthread_mutex_unlock(&t->mu);
+        if (!again) {
+            return;
+        }
         for (size_t i = 0; i < io->n_daemons; i++) {
             MHD_run(io->daemons[i]);
         }
