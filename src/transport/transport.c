@@ -275,6 +275,24 @@ void rh_peer_unref(struct rafthttp_transport *t, struct rh_peer *p)
     }
 }
 
+/*
+ * A member we only knew as a remote (it reached us first, with X-PeerURLs)
+ * becomes a full peer: etcd keeps peers and remotes apart and prefers the
+ * peer, which is what turning the remote into one does (t->mu held).
+ */
+static int promote_remote(struct rafthttp_transport *t, struct rh_peer *p,
+                          const char *const *urls, size_t n)
+{
+    int rv = rh_urlpick_update(&p->picker, t->alloc, urls, n);
+    if (rv == 0) {
+        p->remote = false;
+        rh_log(&t->log, RAFTHTTP_LOG_INFO, "remote became a peer", "peer=%s",
+               p->id_str);
+        rh_io_kick(t);
+    }
+    return rv;
+}
+
 static int add_member(struct rafthttp_transport *t, uint64_t id,
                       const char *const *urls, size_t n, bool remote)
 {
@@ -288,9 +306,12 @@ static int add_member(struct rafthttp_transport *t, uint64_t id,
     p->remote = remote;
     pthread_mutex_lock(&t->mu);
     int rv = 0;
+    struct rh_peer *old = rh_find_peer(t, id);
     if (t->state == RH_STOPPING || t->state == RH_STOPPED) {
         rv = RAFTHTTP_ESTOPPED;
-    } else if (rh_find_peer(t, id) != NULL || id == t->local.id) {
+    } else if (old != NULL && old->remote && !remote) {
+        rv = promote_remote(t, old, urls, n);
+    } else if (old != NULL || id == t->local.id) {
         rv = 1; /* duplicate: ignored, as etcd does */
     } else {
         p->next = t->peers;

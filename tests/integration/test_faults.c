@@ -226,6 +226,28 @@ static void test_blocked_proposal_does_not_stall_votes(void **state)
     tc_stop(&c);
 }
 
+/*
+ * A member that reached us first (and so is a remote) becomes a full peer
+ * when the raft core adds it: streams come up both ways.
+ */
+static void test_remote_promoted_to_peer(void **state)
+{
+    (void)state;
+    struct tc_cluster c;
+    tc_start(&c, 2, NULL);
+    const char *u1 = c.nodes[0].url;
+    const char *u2 = c.nodes[1].url;
+    assert_int_equal(rafthttp_transport_add_remote(c.nodes[0].t, 2, &u2, 1),
+                     0);
+    assert_int_equal(rafthttp_transport_add_peer(c.nodes[1].t, 1, &u1, 1),
+                     0);
+    assert_int_equal(rafthttp_transport_add_peer(c.nodes[0].t, 2, &u2, 1),
+                     0);
+    assert_true(tc_wait_streams(&c, 0, 1));
+    assert_int_equal(rafthttp_transport_active_peers(c.nodes[0].t), 1);
+    tc_stop(&c);
+}
+
 /* Five members, everyone to everyone. */
 static void test_five_members(void **state)
 {
@@ -262,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_remove_and_update_under_traffic),
         cmocka_unit_test(test_slow_process_isolated),
         cmocka_unit_test(test_blocked_proposal_does_not_stall_votes),
+        cmocka_unit_test(test_remote_promoted_to_peer),
         cmocka_unit_test(test_five_members),
     };
     return cmocka_run_group_tests_name("faults", tests, NULL, NULL);

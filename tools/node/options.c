@@ -1,0 +1,342 @@
+/*
+ * The command line of rafthttp-node: one handler per option, then the
+ * checks that need all of them (required options, peer IDs against our
+ * own). Every complaint is one line on stderr naming the option and the
+ * value; the caller exits with status 2.
+ *
+ * URLs are checked by the library itself (rafthttp_config_validate), so
+ * that what passes here is what the transport and add_peer accept.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+static const char *const usage_text[] = {
+    "usage: " PROG " --id HEX --cluster-id HEX --listen URL [options]",
+    "",
+    "Runs one raft member's transport (etcd 3.4 rafthttp) with a built-in",
+    "follower that grants votes and acknowledges appends, heartbeats and",
+    "snapshots. Status and summary lines go to stdout, the log to stderr.",
+    "",
+    "  --id HEX                   this member's ID (not 0)",
+    "  --cluster-id HEX           the cluster's ID (not 0)",
+    "  --listen URL               serve peers at http://IP:PORT (repeatable)",
+    "  --advertise URL            announce this URL to peers (repeatable;",
+    "                             default: the --listen URLs)",
+    "  --peer HEX=URL[,URL...]    a peer and its URLs (repeatable)",
+    "  --data-dir DIR             snapshot directory, created if missing",
+    "  --log-level LEVEL          debug, info (default), warn or error",
+    "  --status-interval SECONDS  print peer status every SECONDS (0: off)",
+    "  --duration SECONDS         exit after SECONDS (0: at SIGINT/SIGTERM)",
+    "  --help                     show this text",
+    "",
+    "Options also take --name=VALUE. Exit status: 0 after a clean stop,",
+    "1 on a runtime error, 2 on bad arguments.",
+};
+
+void options_usage(FILE *out)
+{
+    for (size_t i = 0; i < sizeof(usage_text) / sizeof(usage_text[0]); i++) {
+        fprintf(out, "%s\n", usage_text[i]);
+    }
+}
+
+/* Reports a bad argument; returns -1 for the caller to pass on. */
+static int bad_arg(const char *opt, const char *value, const char *why)
+{
+    if (value != NULL) {
+        fprintf(stderr, PROG ": %s '%s': %s\n", opt, value, why);
+    } else {
+        fprintf(stderr, PROG ": %s: %s\n", opt, why);
+    }
+    fprintf(stderr, "Try '" PROG " --help'.\n");
+    return -1;
+}
+
+/* True if the library takes url as a peer or listen URL. */
+static bool url_valid(const char *url)
+{
+    struct rafthttp_config cfg;
+    rafthttp_config_init(&cfg);
+    cfg.local_id = 1;
+    cfg.cluster_id = 1;
+    cfg.peer_urls = &url;
+    cfg.n_peer_urls = 1;
+    return rafthttp_config_validate(&cfg) == 0;
+}
+
+static int parse_id(const char *opt, const char *s, uint64_t *id)
+{
+    if (rafthttp_id_parse(s, id) != 0) {
+        return bad_arg(opt, s, "not a hex ID (1 to 16 hex digits)");
+    }
+    if (*id == 0) {
+        return bad_arg(opt, s, "the ID must not be 0");
+    }
+    return 0;
+}
+
+static int parse_seconds(const char *opt, const char *s, uint64_t *out)
+{
+    char *end = NULL;
+    if (s[0] < '0' || s[0] > '9') {
+        return bad_arg(opt, s, "not a number of seconds");
+    }
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || *end != '\0') {
+        return bad_arg(opt, s, "not a number of seconds");
+    }
+    if (errno == ERANGE || v > NODE_MAX_SECONDS) {
+        return bad_arg(opt, s, "too long (at most ten years)");
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
+static int add_url(const char *opt, const char *url, const char **list,
+                   size_t *n)
+{
+    if (!url_valid(url)) {
+        return bad_arg(opt, url, "invalid URL (want http://HOST:PORT)");
+    }
+    if (*n == NODE_MAX_URLS) {
+        return bad_arg(opt, url, "too many URLs");
+    }
+    list[(*n)++] = url;
+    return 0;
+}
+
+/* Splits p->spec ("URL,URL") into p->urls, checking each; v for errors. */
+static int split_peer_urls(const char *opt, const char *v, struct node_peer *p)
+{
+    char *s = p->spec;
+    for (;;) {
+        char *comma = strchr(s, ',');
+        if (comma != NULL) {
+            *comma = '\0';
+        }
+        if (s[0] == '\0') {
+            return bad_arg(opt, v, "empty URL in the list");
+        }
+        if (add_url(opt, s, p->urls, &p->n_urls) != 0) {
+            return -1;
+        }
+        if (comma == NULL) {
+            return 0;
+        }
+        s = comma + 1;
+    }
+}
+
+static int opt_peer(struct node_opts *o, const char *v)
+{
+    const char *opt = "--peer";
+    const char *eq = strchr(v, '=');
+    char id[RAFTHTTP_ID_STRLEN + 8];
+    if (eq == NULL || eq == v) {
+        return bad_arg(opt, v, "want HEX=URL[,URL...]");
+    }
+    if (o->n_peers == NODE_MAX_PEERS) {
+        return bad_arg(opt, v, "too many peers");
+    }
+    struct node_peer *p = &o->peers[o->n_peers];
+    size_t id_len = (size_t)(eq - v);
+    if (id_len >= sizeof(id)) {
+        return bad_arg(opt, v, "not a hex ID (1 to 16 hex digits)");
+    }
+    memcpy(id, v, id_len);
+    id[id_len] = '\0';
+    int n = snprintf(p->spec, sizeof(p->spec), "%s", eq + 1);
+    if (n < 0 || (size_t)n >= sizeof(p->spec)) {
+        return bad_arg(opt, v, "URL list too long");
+    }
+    if (parse_id(opt, id, &p->id) != 0 || split_peer_urls(opt, v, p) != 0) {
+        return -1;
+    }
+    o->n_peers++;
+    return 0;
+}
+
+static int opt_id(struct node_opts *o, const char *v)
+{
+    return parse_id("--id", v, &o->id);
+}
+
+static int opt_cluster_id(struct node_opts *o, const char *v)
+{
+    return parse_id("--cluster-id", v, &o->cluster_id);
+}
+
+static int opt_listen(struct node_opts *o, const char *v)
+{
+    return add_url("--listen", v, o->listen, &o->n_listen);
+}
+
+static int opt_advertise(struct node_opts *o, const char *v)
+{
+    return add_url("--advertise", v, o->advertise, &o->n_advertise);
+}
+
+static int opt_data_dir(struct node_opts *o, const char *v)
+{
+    if (v[0] == '\0') {
+        return bad_arg("--data-dir", v, "empty directory name");
+    }
+    o->data_dir = v;
+    return 0;
+}
+
+static int opt_log_level(struct node_opts *o, const char *v)
+{
+    static const char *const names[] = {"debug", "info", "warn", "error"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(v, names[i]) == 0) {
+            o->log_level = (enum rafthttp_log_level)i;
+            return 0;
+        }
+    }
+    return bad_arg("--log-level", v, "want debug, info, warn or error");
+}
+
+static int opt_status_interval(struct node_opts *o, const char *v)
+{
+    return parse_seconds("--status-interval", v, &o->status_interval_s);
+}
+
+static int opt_duration(struct node_opts *o, const char *v)
+{
+    return parse_seconds("--duration", v, &o->duration_s);
+}
+
+struct node_option {
+    const char *name;
+    int (*apply)(struct node_opts *o, const char *value);
+};
+
+static const struct node_option options[] = {
+    {"--id", opt_id},
+    {"--cluster-id", opt_cluster_id},
+    {"--listen", opt_listen},
+    {"--advertise", opt_advertise},
+    {"--peer", opt_peer},
+    {"--data-dir", opt_data_dir},
+    {"--log-level", opt_log_level},
+    {"--status-interval", opt_status_interval},
+    {"--duration", opt_duration},
+};
+
+/* The option named by arg ("--name" or "--name=value"), or NULL. */
+static const struct node_option *find_option(const char *arg)
+{
+    size_t len = strcspn(arg, "=");
+    for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+        if (strlen(options[i].name) == len &&
+            strncmp(arg, options[i].name, len) == 0) {
+            return &options[i];
+        }
+    }
+    return NULL;
+}
+
+/* Applies argv[*i] (and its value, maybe argv[*i + 1]). */
+static int parse_one(struct node_opts *o, int argc, char **argv, int *i)
+{
+    const char *arg = argv[*i];
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+        o->help = true;
+        return 0;
+    }
+    if (arg[0] != '-') {
+        return bad_arg(arg, NULL, "unexpected argument");
+    }
+    const struct node_option *opt = find_option(arg);
+    if (opt == NULL) {
+        return bad_arg(arg, NULL, "unknown option");
+    }
+    const char *eq = strchr(arg, '=');
+    if (eq != NULL) {
+        return opt->apply(o, eq + 1);
+    }
+    if (*i + 1 >= argc) {
+        return bad_arg(opt->name, NULL, "missing value");
+    }
+    (*i)++;
+    return opt->apply(o, argv[*i]);
+}
+
+void options_fill_config(const struct node_opts *o,
+                         const struct rafthttp_raft_ops *ops, void *ud,
+                         struct rafthttp_config *cfg)
+{
+    rafthttp_config_init(cfg);
+    cfg->local_id = o->id;
+    cfg->cluster_id = o->cluster_id;
+    cfg->listen_urls = o->listen;
+    cfg->n_listen_urls = o->n_listen;
+    cfg->peer_urls = o->advertise;
+    cfg->n_peer_urls = o->n_advertise;
+    cfg->raft_ops = ops;
+    cfg->raft_user_data = ud;
+    cfg->log = NULL; /* the library's line per event on stderr */
+    cfg->log_level = o->log_level;
+}
+
+static int check_peers(const struct node_opts *o)
+{
+    char a[RAFTHTTP_ID_STRLEN];
+    for (size_t i = 0; i < o->n_peers; i++) {
+        uint64_t id = o->peers[i].id;
+        rafthttp_id_format(id, a);
+        if (id == o->id) {
+            return bad_arg("--peer", a, "a peer cannot have our own --id");
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (o->peers[j].id == id) {
+                return bad_arg("--peer", a, "duplicate peer ID");
+            }
+        }
+    }
+    return 0;
+}
+
+/* Checks what no single option can; fills the defaults. */
+static int check_opts(struct node_opts *o)
+{
+    struct rafthttp_config cfg;
+    if (o->id == 0) {
+        return bad_arg("--id", NULL, "required");
+    }
+    if (o->cluster_id == 0) {
+        return bad_arg("--cluster-id", NULL, "required");
+    }
+    if (o->n_listen == 0) {
+        return bad_arg("--listen", NULL, "required");
+    }
+    if (o->n_advertise == 0) {
+        memcpy(o->advertise, o->listen, sizeof(o->listen));
+        o->n_advertise = o->n_listen;
+    }
+    if (check_peers(o) != 0) {
+        return -1;
+    }
+    options_fill_config(o, NULL, NULL, &cfg);
+    if (rafthttp_config_validate(&cfg) != 0) {
+        return bad_arg("configuration", NULL, "rejected by the library");
+    }
+    return 0;
+}
+
+int options_parse(struct node_opts *o, int argc, char **argv)
+{
+    memset(o, 0, sizeof(*o));
+    o->log_level = RAFTHTTP_LOG_INFO;
+    for (int i = 1; i < argc; i++) {
+        if (parse_one(o, argc, argv, &i) != 0) {
+            return -1;
+        }
+    }
+    return o->help ? 0 : check_opts(o);
+}

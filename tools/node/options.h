@@ -1,0 +1,61 @@
+/*
+ * The command line of rafthttp-node, parsed into plain data. Strings point
+ * into argv (borrowed for the life of the program), except the URL lists of
+ * --peer, which are copied and split in place.
+ */
+#ifndef RH_NODE_OPTIONS_H
+#define RH_NODE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rafthttp.h"
+#include "responder.h"
+
+#define PROG "rafthttp-node"
+#define EXIT_USAGE 2    /* exit status for bad arguments */
+#define NODE_MAX_URLS 8 /* per --listen, --advertise, peer */
+#define NODE_MAX_PEERS RESPONDER_MAX_PEERS
+#define NODE_SPEC_LEN 1024            /* the URL list of one --peer */
+#define NODE_MAX_SECONDS 315360000ull /* ten years */
+
+struct node_peer {
+    uint64_t id;
+    char spec[NODE_SPEC_LEN]; /* copy of the URL list, split in place */
+    const char *urls[NODE_MAX_URLS];
+    size_t n_urls;
+};
+
+struct node_opts {
+    uint64_t id;
+    uint64_t cluster_id;
+    const char *listen[NODE_MAX_URLS];
+    size_t n_listen;
+    const char *advertise[NODE_MAX_URLS]; /* default: the listen URLs */
+    size_t n_advertise;
+    struct node_peer peers[NODE_MAX_PEERS];
+    size_t n_peers;
+    const char *data_dir; /* NULL if not given */
+    enum rafthttp_log_level log_level;
+    uint64_t status_interval_s; /* 0: no status lines */
+    uint64_t duration_s;        /* 0: until a signal */
+    bool help;                  /* --help: nothing else was checked */
+};
+
+/*
+ * Parses argv into *o (zeroed first) and checks it. Returns 0, or -1 after
+ * printing why on stderr.
+ */
+int options_parse(struct node_opts *o, int argc, char **argv);
+
+/* Prints the usage text. */
+void options_usage(FILE *out);
+
+/* Fills cfg for a transport from o, with ops and ud as the raft core. */
+void options_fill_config(const struct node_opts *o,
+                         const struct rafthttp_raft_ops *ops, void *ud,
+                         struct rafthttp_config *cfg);
+
+#endif /* RH_NODE_OPTIONS_H */

@@ -1,0 +1,542 @@
+/*
+ * rafthttp-node: an example cluster member. It runs one rafthttp transport
+ * with a built-in follower beneath it (responder.c), so that other members,
+ * C or etcd, have somebody to talk to, and reports what went on.
+ *
+ * usage: rafthttp-node --id HEX --cluster-id HEX --listen URL
+ *                      [--advertise URL] [--peer HEX=URL[,URL...]]
+ *                      [--data-dir DIR] [--log-level LEVEL]
+ *                      [--status-interval SECONDS] [--duration SECONDS]
+ * (options.c has the details; bad arguments exit with status 2).
+ *
+ * Threads:
+ *   main       parses the arguments, adds the peers, starts the transport,
+ *              then sleeps in poll() on a self-pipe. It wakes every
+ *              NODE_SAMPLE_MS to note which peers are active, at each
+ *              --status-interval to print one status line per peer, and on
+ *              a signal, at the end of --duration or when the member is
+ *              removed. Then it captures the peers' status, stops and frees
+ *              the transport and prints the summary.
+ *   transport  the library's I/O and delivery threads. They call the
+ *              responder's ops, which send replies from inside process().
+ *              critical_error (we were removed) writes to the self-pipe.
+ *   signals    SIGINT and SIGTERM only set a flag and write to the
+ *              self-pipe. The handler is one-shot: a second signal of the
+ *              same kind ends the process at once.
+ *
+ * Output, on stdout, one record a line as space-separated key=value pairs
+ * (the library's log goes to stderr):
+ *   start member=1 cluster=1000 peers=1 data_dir=-
+ *   listen url=http://127.0.0.1:23801 port=23801
+ *   status peer=2 active=true active_for_ms=996 writers=msgapp,message
+ *          readers=msgapp,message sent=0 received=2 dropped=0
+ *          queued_bytes=0 reason=""                  (each interval)
+ *   summary member=1 cluster=1000 ran_ms=5000 stopped_by=duration
+ *   summary raft term=.. vote=.. lead=.. last_index=.. commit=..
+ *          replies=.. send_errors=.. removed=false
+ *   summary peer=2 was_active=true active=... (as status, taken just
+ *          before the transport stops)
+ *   summary peer=2 processed total=12 MsgApp=2 MsgHeartbeat=10
+ *          unreachable=0 snapshots_ok=0 snapshots_failed=0
+ *   summary transport sent=.. received=.. queued_bytes=.. dropped=..
+ *          and the drops by reason (queue_bytes= ... recv_full=)
+ * IDs are hex as etcd prints them; "processed" counts process() calls by
+ * message type (non-zero ones only); a "summary peer=other processed" line
+ * appears if a member that is not a --peer sent anything.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "options.h"
+#include "rafthttp.h"
+#include "responder.h"
+
+#define NODE_SAMPLE_MS 200 /* how often peer activity is noted */
+
+/* What the main thread learns about a peer while it runs. */
+struct node_peer_run {
+    bool was_active; /* seen active at least once */
+    bool have_final; /* final was captured before stop */
+    struct rafthttp_peer_status final;
+};
+
+struct node {
+    struct node_opts opt;
+    struct node_peer_run run[NODE_MAX_PEERS]; /* as opt.peers */
+    struct responder resp;
+    struct rafthttp_transport *t;
+    int64_t started_ms; /* monotonic */
+};
+
+/* The self-pipe and the signal seen; shared with the signal handler. */
+static int wake_fds[2] = {-1, -1};
+static volatile sig_atomic_t got_signal;
+
+/* ------------------------------------------------------- setup, signals */
+
+/* mkdir -p dir. */
+static int make_data_dir(const char *dir)
+{
+    char path[4096];
+    int n = snprintf(path, sizeof(path), "%s", dir);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        fprintf(stderr, PROG ": --data-dir: path too long\n");
+        return -1;
+    }
+    for (char *p = path + 1;; p++) {
+        char c = *p;
+        if (c != '/' && c != '\0') {
+            continue;
+        }
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+            fprintf(stderr, PROG ": mkdir %s: %s\n", path, strerror(errno));
+            return -1;
+        }
+        *p = c;
+        if (c == '\0') {
+            break;
+        }
+    }
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, PROG ": --data-dir %s: not a directory\n", dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* Async-signal-safe: only a flag and one write. */
+static void on_signal(int sig)
+{
+    int saved = errno;
+    got_signal = sig;
+    ssize_t w = write(wake_fds[1], "s", 1);
+    (void)w; /* a full pipe already wakes main */
+    errno = saved;
+}
+
+/* Called on a transport thread when a peer says we were removed. */
+static void on_removed(void *ud)
+{
+    (void)ud;
+    ssize_t w = write(wake_fds[1], "r", 1);
+    (void)w;
+}
+
+static int set_fd_flags(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) {
+        return -1;
+    }
+    return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+static int setup_signals(void)
+{
+    struct sigaction sa;
+    if (pipe(wake_fds) != 0 || set_fd_flags(wake_fds[0]) != 0 ||
+        set_fd_flags(wake_fds[1]) != 0) {
+        fprintf(stderr, PROG ": self-pipe: %s\n", strerror(errno));
+        return -1;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = (int)(SA_RESTART | SA_RESETHAND);
+    if (sigaction(SIGINT, &sa, NULL) != 0 ||
+        sigaction(SIGTERM, &sa, NULL) != 0) {
+        fprintf(stderr, PROG ": sigaction: %s\n", strerror(errno));
+        return -1;
+    }
+    sa.sa_handler = SIG_IGN; /* a peer closing a socket must not kill us */
+    sa.sa_flags = 0;
+    return sigaction(SIGPIPE, &sa, NULL);
+}
+
+static void close_wake_pipe(void)
+{
+    for (int i = 0; i < 2; i++) {
+        if (wake_fds[i] >= 0) {
+            close(wake_fds[i]);
+        }
+    }
+}
+
+/* --------------------------------------------------------------- output */
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *yes_no(bool b)
+{
+    return b ? "true" : "false";
+}
+
+/* "msgapp,message", "msgapp", "message" or "-". */
+static const char *streams(bool msgapp, bool message)
+{
+    if (msgapp && message) {
+        return "msgapp,message";
+    }
+    if (msgapp || message) {
+        return msgapp ? "msgapp" : "message";
+    }
+    return "-";
+}
+
+/* Everything after "peer=ID " on a status or summary line. */
+static void print_peer_fields(const struct rafthttp_peer_status *st)
+{
+    int64_t active_for = 0;
+    if (st->active && st->active_since_ms > 0) {
+        active_for = wall_ms() - st->active_since_ms;
+    }
+    printf("active=%s active_for_ms=%" PRId64 " writers=%s readers=%s"
+           " sent=%" PRIu64 " received=%" PRIu64 " dropped=%" PRIu64
+           " queued_bytes=%zu reason=\"%s\"\n",
+           yes_no(st->active), active_for,
+           streams(st->msgapp_writer, st->message_writer),
+           streams(st->msgapp_reader, st->message_reader), st->sent_msgs,
+           st->received_msgs, st->dropped_msgs, st->queued_bytes, st->reason);
+}
+
+static void print_status(struct node *n)
+{
+    char id[RAFTHTTP_ID_STRLEN];
+    for (size_t i = 0; i < n->opt.n_peers; i++) {
+        struct node_peer *p = &n->opt.peers[i];
+        struct rafthttp_peer_status st;
+        printf("status peer=%s ", rafthttp_id_format(p->id, id));
+        if (rafthttp_transport_peer_status(n->t, p->id, &st) != 0) {
+            printf("unknown\n");
+            continue;
+        }
+        print_peer_fields(&st);
+    }
+    fflush(stdout);
+}
+
+/* Notes which peers are active; with final, keeps their status too. */
+static void sample_peers(struct node *n, bool final)
+{
+    for (size_t i = 0; i < n->opt.n_peers; i++) {
+        struct node_peer_run *run = &n->run[i];
+        struct rafthttp_peer_status st;
+        if (rafthttp_transport_peer_status(n->t, n->opt.peers[i].id, &st) !=
+            0) {
+            continue;
+        }
+        run->was_active = run->was_active || st.active;
+        if (final) {
+            run->final = st;
+            run->have_final = true;
+        }
+    }
+}
+
+_Static_assert(sizeof(((struct rafthttp_stats *)0)->dropped_by_type) ==
+                   RESPONDER_TYPES * sizeof(uint64_t),
+               "dropped_by_type has one slot per responder type");
+
+/* " total=13 MsgApp=3 MsgHeartbeat=10": the total, then non-zero counts. */
+static void print_counts(const uint64_t counts[RESPONDER_TYPES])
+{
+    uint64_t total = 0;
+    for (int32_t i = 0; i < RESPONDER_TYPES; i++) {
+        total += counts[i];
+    }
+    printf(" total=%" PRIu64, total);
+    for (int32_t i = 0; i < RESPONDER_TYPES; i++) {
+        if (counts[i] > 0) {
+            printf(" %s=%" PRIu64, responder_type_name(i), counts[i]);
+        }
+    }
+}
+
+static void print_processed(const char *who, const struct responder_peer *rp)
+{
+    printf("summary peer=%s processed", who);
+    print_counts(rp->recv);
+    printf(" unreachable=%" PRIu64 " snapshots_ok=%" PRIu64
+           " snapshots_failed=%" PRIu64 "\n",
+           rp->unreachable, rp->snap_finish, rp->snap_failure);
+}
+
+/* The two summary lines of peer i. */
+static void print_summary_peer(struct node *n, size_t i)
+{
+    char id[RAFTHTTP_ID_STRLEN];
+    struct responder_peer rp;
+    const struct node_peer_run *run = &n->run[i];
+    uint64_t peer = n->opt.peers[i].id;
+    rafthttp_id_format(peer, id);
+    printf("summary peer=%s was_active=%s ", id, yes_no(run->was_active));
+    if (run->have_final) {
+        print_peer_fields(&run->final);
+    } else {
+        printf("unknown\n");
+    }
+    responder_get_peer(&n->resp, peer, &rp);
+    print_processed(id, &rp);
+}
+
+static void print_summary_raft(struct node *n)
+{
+    char vote[RAFTHTTP_ID_STRLEN];
+    char lead[RAFTHTTP_ID_STRLEN];
+    struct responder_state st;
+    responder_get_state(&n->resp, &st);
+    printf("summary raft term=%" PRIu64 " vote=%s lead=%s last_index=%" PRIu64
+           " commit=%" PRIu64 " replies=%" PRIu64 " send_errors=%" PRIu64
+           " removed=%s\n",
+           st.term, rafthttp_id_format(st.vote, vote),
+           rafthttp_id_format(st.lead, lead), st.last_index, st.commit,
+           st.replies, st.send_errors, yes_no(st.removed));
+    struct responder_peer other;
+    responder_get_peer(&n->resp, 0, &other);
+    uint64_t any = other.unreachable + other.snap_finish + other.snap_failure;
+    for (size_t i = 0; i < RESPONDER_TYPES; i++) {
+        any += other.recv[i];
+    }
+    if (any > 0) {
+        print_processed("other", &other);
+    }
+}
+
+static void print_summary_transport(const struct rafthttp_stats *s)
+{
+    uint64_t dropped = 0;
+    for (size_t i = 0; i < RAFTHTTP_DROP_REASONS; i++) {
+        dropped += s->dropped[i];
+    }
+    printf("summary transport sent=%" PRIu64 " received=%" PRIu64
+           " queued_bytes=%zu dropped=%" PRIu64 " queue_bytes=%" PRIu64
+           " queue_msgs=%" PRIu64 " no_connection=%" PRIu64 " paused=%" PRIu64
+           " removed=%" PRIu64 " recv_full=%" PRIu64 "\n",
+           s->sent_msgs, s->received_msgs, s->queued_bytes, dropped,
+           s->dropped[RAFTHTTP_DROP_QUEUE_BYTES],
+           s->dropped[RAFTHTTP_DROP_QUEUE_MSGS],
+           s->dropped[RAFTHTTP_DROP_NO_CONNECTION],
+           s->dropped[RAFTHTTP_DROP_PAUSED], s->dropped[RAFTHTTP_DROP_REMOVED],
+           s->dropped[RAFTHTTP_DROP_RECV_FULL]);
+    if (dropped > 0) {
+        printf("summary transport dropped_by_type");
+        print_counts(s->dropped_by_type);
+        printf("\n");
+    }
+}
+
+/* ------------------------------------------------------------- lifetime */
+
+static int start_peers(struct node *n)
+{
+    char id[RAFTHTTP_ID_STRLEN];
+    for (size_t i = 0; i < n->opt.n_peers; i++) {
+        struct node_peer *p = &n->opt.peers[i];
+        int rv = rafthttp_transport_add_peer(n->t, p->id, p->urls, p->n_urls);
+        if (rv != 0) {
+            fprintf(stderr, PROG ": add peer %s: %s\n",
+                    rafthttp_id_format(p->id, id), rafthttp_strerror(rv));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void print_start(struct node *n)
+{
+    char id[RAFTHTTP_ID_STRLEN];
+    char cid[RAFTHTTP_ID_STRLEN];
+    printf("start member=%s cluster=%s peers=%zu data_dir=%s\n",
+           rafthttp_id_format(n->opt.id, id),
+           rafthttp_id_format(n->opt.cluster_id, cid), n->opt.n_peers,
+           n->opt.data_dir != NULL ? n->opt.data_dir : "-");
+    for (size_t i = 0; i < n->opt.n_listen; i++) {
+        printf("listen url=%s port=%u\n", n->opt.listen[i],
+               rafthttp_transport_listen_port(n->t, i));
+    }
+    fflush(stdout);
+}
+
+/* Sets up the responder and the transport with its peers; starts it. */
+static int node_start(struct node *n)
+{
+    struct rafthttp_config cfg;
+    n->resp.on_removed = on_removed;
+    for (size_t i = 0; i < n->opt.n_peers; i++) {
+        responder_add_peer(&n->resp, n->opt.peers[i].id);
+    }
+    options_fill_config(&n->opt, responder_ops(), &n->resp, &cfg);
+    int rv = rafthttp_transport_new(&n->t, &cfg);
+    if (rv != 0) {
+        fprintf(stderr, PROG ": transport: %s\n", rafthttp_strerror(rv));
+        return -1;
+    }
+    rv = rafthttp_transport_start(n->t);
+    if (rv != 0) {
+        fprintf(stderr, PROG ": start: %s: %s\n", rafthttp_strerror(rv),
+                rafthttp_transport_errmsg(n->t));
+        return -1;
+    }
+    /*
+     * A peer that dialled us before this point is a remote by now; adding
+     * it makes it a full peer.
+     */
+    if (start_peers(n) != 0) {
+        return -1;
+    }
+    n->started_ms = mono_ms();
+    print_start(n);
+    return 0;
+}
+
+/* Why to stop now, or NULL to go on. */
+static const char *stop_reason(struct node *n)
+{
+    struct responder_state st;
+    if (got_signal != 0) {
+        return got_signal == SIGINT ? "SIGINT" : "SIGTERM";
+    }
+    responder_get_state(&n->resp, &st);
+    return st.removed ? "removed" : NULL;
+}
+
+/* Sleeps up to ms, or until the self-pipe is written; then drains it. */
+static void wait_wakeup(int64_t ms)
+{
+    struct pollfd pfd = {.fd = wake_fds[0], .events = POLLIN};
+    char buf[64];
+    if (ms <= 0) {
+        return;
+    }
+    if (poll(&pfd, 1, (int)ms) > 0) {
+        while (read(wake_fds[0], buf, sizeof(buf)) > 0) {
+        }
+    }
+}
+
+static int64_t min_i64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* The main thread's loop; returns why it ended. */
+static const char *node_run(struct node *n)
+{
+    int64_t now = mono_ms();
+    int64_t deadline = INT64_MAX;
+    int64_t every = (int64_t)n->opt.status_interval_s * 1000;
+    int64_t next_status = every > 0 ? now + every : INT64_MAX;
+    if (n->opt.duration_s > 0) {
+        deadline = now + (int64_t)n->opt.duration_s * 1000;
+    }
+    for (;;) {
+        const char *why = stop_reason(n);
+        if (why != NULL) {
+            return why;
+        }
+        now = mono_ms();
+        if (now >= deadline) {
+            return "duration";
+        }
+        sample_peers(n, false);
+        if (now >= next_status) {
+            print_status(n);
+            while (next_status <= now) {
+                next_status += every;
+            }
+        }
+        int64_t wake = min_i64(deadline, now + NODE_SAMPLE_MS);
+        wait_wakeup(min_i64(wake, next_status) - now);
+    }
+}
+
+/* Captures the peers, stops and frees the transport, prints the summary. */
+static void node_finish(struct node *n, const char *why)
+{
+    char id[RAFTHTTP_ID_STRLEN];
+    char cid[RAFTHTTP_ID_STRLEN];
+    struct rafthttp_stats stats;
+    int64_t ran_ms = mono_ms() - n->started_ms;
+    sample_peers(n, true);
+    rafthttp_transport_stop(n->t);
+    rafthttp_transport_stats(n->t, &stats);
+    rafthttp_transport_free(n->t);
+    n->t = NULL;
+    printf("summary member=%s cluster=%s ran_ms=%" PRId64 " stopped_by=%s\n",
+           rafthttp_id_format(n->opt.id, id),
+           rafthttp_id_format(n->opt.cluster_id, cid), ran_ms, why);
+    print_summary_raft(n);
+    for (size_t i = 0; i < n->opt.n_peers; i++) {
+        print_summary_peer(n, i);
+    }
+    print_summary_transport(&stats);
+    fflush(stdout);
+}
+
+/* Runs the member from start to summary; returns the exit status. */
+static int node_main(struct node *n)
+{
+    if (node_start(n) != 0) {
+        rafthttp_transport_free(n->t);
+        return 1;
+    }
+    const char *why = node_run(n);
+    node_finish(n, why);
+    if (strcmp(why, "removed") == 0) {
+        struct responder_state st;
+        responder_get_state(&n->resp, &st);
+        fprintf(stderr, PROG ": removed from the cluster: %s\n",
+                st.removed_why);
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static struct node n; /* large (peer URL buffers): not on the stack */
+    if (options_parse(&n.opt, argc, argv) != 0) {
+        return EXIT_USAGE;
+    }
+    if (n.opt.help) {
+        options_usage(stdout);
+        return 0;
+    }
+    int status = 1;
+    if ((n.opt.data_dir == NULL || make_data_dir(n.opt.data_dir) == 0) &&
+        setup_signals() == 0) {
+        if (responder_init(&n.resp, n.opt.id) == 0) {
+            status = node_main(&n);
+            responder_close(&n.resp);
+        } else {
+            fprintf(stderr, PROG ": cannot set up the responder\n");
+        }
+    }
+    close_wake_pipe();
+    return status;
+}
