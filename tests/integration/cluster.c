@@ -91,8 +91,20 @@ static void on_critical(struct rafthttp_transport *t, int err,
     pthread_mutex_unlock(&n->mu);
 }
 
+static bool on_is_removed(struct rafthttp_transport *t, uint64_t id,
+                          void *ud)
+{
+    (void)t;
+    struct tc_node *n = node_of(ud);
+    pthread_mutex_lock(&n->mu);
+    bool removed = n->removed_id != 0 && n->removed_id == id;
+    pthread_mutex_unlock(&n->mu);
+    return removed;
+}
+
 static const struct rafthttp_raft_ops ops = {
     .process = on_process,
+    .is_id_removed = on_is_removed,
     .report_unreachable = on_unreachable,
     .report_snapshot = on_snapshot,
     .critical_error = on_critical,

@@ -42,6 +42,7 @@ struct tc_node {
     int process_delay_ms;                   /* a slow raft core */
     uint64_t slow_from;                     /* delay only this sender's */
     bool block_props;                       /* MsgProp waits for release */
+    uint64_t removed_id;                    /* is_id_removed says yes */
     void (*tune)(struct rafthttp_config *cfg);
 };
 

@@ -248,6 +248,39 @@ static void test_remote_promoted_to_peer(void **state)
     tc_stop(&c);
 }
 
+static bool has_critical(struct tc_node *n)
+{
+    return n->critical > 0;
+}
+
+/*
+ * etcd's ErrorC: a 403 to our POST (the peer's raft core says we were
+ * removed) and a 410 to our stream dial both reach critical_error.
+ */
+static void test_removed_member_is_told(void **state)
+{
+    (void)state;
+    struct tc_cluster c;
+    tc_start(&c, 3, NULL);
+    /* Node 2 posts to node 1, whose raft core answers "removed". */
+    c.nodes[0].process_result = RAFTHTTP_EREMOVED;
+    const char *u1 = c.nodes[0].url;
+    assert_int_equal(rafthttp_transport_add_remote(c.nodes[1].t, 1, &u1, 1),
+                     0);
+    struct rafthttp_message m = msg(RAFTHTTP_MSG_HEARTBEAT, 2, 1, 1);
+    assert_int_equal(rafthttp_transport_send(c.nodes[1].t, &m, 1), 0);
+    assert_true(tc_wait_until(&c.nodes[1], has_critical));
+    /* Node 3 dials node 1's streams; node 1 says 3 was removed: 410. */
+    pthread_mutex_lock(&c.nodes[0].mu);
+    c.nodes[0].removed_id = 3;
+    pthread_mutex_unlock(&c.nodes[0].mu);
+    const char *u3 = c.nodes[2].url;
+    assert_int_equal(rafthttp_transport_add_peer(c.nodes[0].t, 3, &u3, 1), 0);
+    assert_int_equal(rafthttp_transport_add_peer(c.nodes[2].t, 1, &u1, 1), 0);
+    assert_true(tc_wait_until(&c.nodes[2], has_critical));
+    tc_stop(&c);
+}
+
 /* Five members, everyone to everyone. */
 static void test_five_members(void **state)
 {
@@ -285,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_slow_process_isolated),
         cmocka_unit_test(test_blocked_proposal_does_not_stall_votes),
         cmocka_unit_test(test_remote_promoted_to_peer),
+        cmocka_unit_test(test_removed_member_is_told),
         cmocka_unit_test(test_five_members),
     };
     return cmocka_run_group_tests_name("faults", tests, NULL, NULL);
