@@ -238,6 +238,15 @@ struct rafthttp_raft_ops {
      */
     void (*critical_error)(struct rafthttp_transport *t, int err,
                            const char *detail, void *user_data);
+    /*
+     * A snapshot arrived: m is the MsgSnap and db_path the database file,
+     * complete and synced, named as etcd names it
+     * (<snapshot_dir>/<index as 16 hex digits>.snap.db). Returns as
+     * process. When NULL, process(m) is called instead (same file).
+     */
+    int (*process_snapshot)(struct rafthttp_transport *t,
+                            const struct rafthttp_message *m,
+                            const char *db_path, void *user_data);
 };
 
 /* --------------------------------------------------------------- logging */
@@ -275,6 +284,8 @@ typedef void (*rafthttp_log_fn)(enum rafthttp_log_level level,
 #define RAFTHTTP_DEFAULT_RECV_QUEUE_BYTES (64u * 1024 * 1024)
 #define RAFTHTTP_DEFAULT_PIPELINE_QUEUE_MSGS 64
 #define RAFTHTTP_DEFAULT_PIPELINE_CONNS 4
+#define RAFTHTTP_DEFAULT_SNAPSHOT_PROGRESS_TIMEOUT_MS 15000
+#define RAFTHTTP_DEFAULT_SNAPSHOT_RESPONSE_TIMEOUT_MS 300000
 
 /*
  * Configuration of a transport. Fill it with rafthttp_config_init(), then
@@ -322,6 +333,22 @@ struct rafthttp_config {
     size_t recv_queue_bytes;
     unsigned pipeline_queue_msgs; /* etcd: 64 */
     unsigned pipeline_conns;      /* concurrent POSTs per peer; etcd: 4 */
+    /*
+     * Where received snapshots are stored (created if missing). NULL: the
+     * member refuses snapshots (500, as a failed save).
+     */
+    const char *snapshot_dir;
+    /* Largest snapshot database accepted, in bytes; 0: no limit. */
+    uint64_t max_snapshot_bytes;
+    /* fsync received snapshots (file and directory) before processing. */
+    bool snapshot_fsync;
+    /* A snapshot upload that moves no byte for this long fails. */
+    unsigned snapshot_progress_timeout_ms;
+    /*
+     * After the last byte is sent, how long the receiver may take to save
+     * and answer (etcd: 5 s, which traps large snapshots in resend loops).
+     */
+    unsigned snapshot_response_timeout_ms;
     const struct rafthttp_raft_ops *raft_ops; /* borrowed, must outlive t */
     void *raft_user_data;
     rafthttp_log_fn log;         /* NULL: one line per event to stderr */
@@ -463,6 +490,48 @@ RAFTHTTP_API int rafthttp_transport_cut_peer(struct rafthttp_transport *t,
                                              uint64_t id);
 RAFTHTTP_API int rafthttp_transport_mend_peer(struct rafthttp_transport *t,
                                               uint64_t id);
+
+/* ------------------------------------------------------------ snapshots */
+
+/*
+ * Reads up to len bytes of the snapshot database into buf: returns the
+ * count, 0 at the end, or a negative value on error. Called from the
+ * snapshot's own sender thread, so it may block.
+ */
+typedef int64_t (*rafthttp_snapshot_read_fn)(uint8_t *buf, size_t len,
+                                             void *user_data);
+/* The snapshot is over: result 0 (the peer saved and processed it) or an
+ * error code. Exactly once per accepted snapshot, from a delivery thread
+ * (etcd's CloseNotify). */
+typedef void (*rafthttp_snapshot_done_fn)(int result, void *user_data);
+/* Progress: database bytes sent of total. From the sender thread. */
+typedef void (*rafthttp_snapshot_progress_fn)(uint64_t sent, uint64_t total,
+                                              void *user_data);
+
+/* Where a snapshot's database comes from. */
+struct rafthttp_snapshot_source {
+    rafthttp_snapshot_read_fn read; /* or NULL to read fd */
+    int fd;                         /* read from here when read is NULL */
+    uint64_t size;                  /* exact database size in bytes */
+    rafthttp_snapshot_done_fn done; /* may be NULL */
+    rafthttp_snapshot_progress_fn progress; /* may be NULL */
+    void *user_data;
+};
+
+/*
+ * Sends a merged snapshot to m->to, as etcd's snapshot sender: POST
+ * /raft/snapshot with the MsgSnap m (copied) followed by the database,
+ * streamed from src (never held in memory whole). One snapshot per peer at
+ * a time. On 0, exactly one report_snapshot (FINISH or FAILURE) and one
+ * src->done follow, on success, HTTP error, progress or response timeout,
+ * a short or long database, stop or remove_peer. Otherwise nothing is
+ * called and the source is untouched: RAFTHTTP_EINVAL (not a MsgSnap, bad
+ * source), RAFTHTTP_EPEER_NOT_FOUND, RAFTHTTP_EAGAIN (one is in flight to
+ * that peer), RAFTHTTP_ESTOPPED, RAFTHTTP_ENOMEM.
+ */
+RAFTHTTP_API int rafthttp_transport_send_snapshot(
+    struct rafthttp_transport *t, const struct rafthttp_message *m,
+    const struct rafthttp_snapshot_source *src);
 
 /*
  * Serving the /raft paths from the application's own libmicrohttpd daemon

@@ -20,6 +20,11 @@ void rafthttp_config_init(struct rafthttp_config *cfg)
     cfg->pipeline_queue_msgs = RAFTHTTP_DEFAULT_PIPELINE_QUEUE_MSGS;
     cfg->pipeline_conns = RAFTHTTP_DEFAULT_PIPELINE_CONNS;
     cfg->log_level = RAFTHTTP_LOG_INFO;
+    cfg->snapshot_fsync = true;
+    cfg->snapshot_progress_timeout_ms =
+        RAFTHTTP_DEFAULT_SNAPSHOT_PROGRESS_TIMEOUT_MS;
+    cfg->snapshot_response_timeout_ms =
+        RAFTHTTP_DEFAULT_SNAPSHOT_RESPONSE_TIMEOUT_MS;
 }
 
 static int check_urls(const char *const *urls, size_t n)
@@ -43,6 +48,8 @@ static int check_limits(const struct rafthttp_config *cfg)
         cfg->recv_queue_bytes == 0 || cfg->pipeline_queue_msgs == 0 ||
         cfg->pipeline_conns == 0 || cfg->dial_timeout_ms == 0 ||
         cfg->read_timeout_ms < 300 || cfg->dial_retry_min_ms == 0 ||
+        cfg->snapshot_progress_timeout_ms == 0 ||
+        cfg->snapshot_response_timeout_ms == 0 ||
         cfg->dial_retry_max_ms < cfg->dial_retry_min_ms) {
         return RAFTHTTP_EINVAL;
     }

@@ -37,6 +37,8 @@ const char *rh_urlpick_pick(const struct rh_urlpick *p);
 /* Moves on from url, if url is still the one in use. */
 void rh_urlpick_unreachable(struct rh_urlpick *p, const char *url);
 
+struct rh_snap_send; /* src/transport/snapshot_send.c */
+
 struct rh_peer {
     struct rh_peer *next;             /* the transport's peer list */
     uint64_t id;
@@ -55,6 +57,7 @@ struct rh_peer {
     struct rh_mailbox recvq;
     struct rh_mailbox propq;
     bool unreachable_pending;         /* a report is already queued */
+    struct rh_snap_send *snap_send;   /* the snapshot in flight, or NULL */
     size_t queued_bytes;              /* writers + pipeline */
     uint64_t sent_msgs;
     uint64_t received_msgs;

@@ -80,6 +80,7 @@ static void ready_unlink(struct rafthttp_transport *t, struct rh_mailbox *mb)
 static void event_free(struct rafthttp_transport *t, struct rh_event *ev)
 {
     rh_msg_free(ev->msg);
+    rh_free(t->alloc, ev->path);
     if (ev->reply != NULL) {
         rh_io_reply_ready(t, ev->reply, RAFTHTTP_ESTOPPED);
     }
@@ -156,8 +157,15 @@ static void run_event(struct rafthttp_transport *t, struct rh_event *ev)
     rh_in_callback = t;
     switch (ev->kind) {
     case RH_EV_MESSAGE:
-        if (ops != NULL && ops->process != NULL) {
+        if (ev->path != NULL && ops != NULL && ops->process_snapshot != NULL) {
+            rv = ops->process_snapshot(t, &ev->msg->m, ev->path, ud);
+        } else if (ops != NULL && ops->process != NULL) {
             rv = ops->process(t, &ev->msg->m, ud);
+        }
+        break;
+    case RH_EV_SNAP_DONE:
+        if (ev->done != NULL) {
+            ev->done(ev->status, ev->done_ud);
         }
         break;
     case RH_EV_UNREACHABLE:
@@ -179,7 +187,9 @@ static void run_event(struct rafthttp_transport *t, struct rh_event *ev)
         break;
     }
     rh_in_callback = NULL;
-    ev->status = rv;
+    if (ev->kind == RH_EV_MESSAGE) {
+        ev->status = rv;
+    }
 }
 
 /* After an event ran (t->mu held): answer its POST, free it. */
@@ -198,7 +208,26 @@ static void finish_event(struct rafthttp_transport *t, struct rh_mailbox *mb,
     }
     rh_msg_free(ev->msg);
     ev->msg = NULL;
+    rh_free(t->alloc, ev->path);
     rh_free(t->alloc, ev);
+}
+
+/*
+ * The next mailbox to serve. Once stopping, only reports still go out (one
+ * per snapshot, as promised); messages are dropped with the transport.
+ */
+static struct rh_mailbox *next_mailbox(struct rafthttp_transport *t,
+                                       enum rh_pool pool)
+{
+    if (!t->workers_stop) {
+        return ready_pop(t, pool);
+    }
+    struct rh_mailbox *mb = &t->control;
+    if (pool != RH_POOL_RECV || mb->head == NULL || mb->busy) {
+        return NULL;
+    }
+    ready_unlink(t, mb);
+    return mb;
 }
 
 static void *worker_main(void *arg)
@@ -206,9 +235,12 @@ static void *worker_main(void *arg)
     struct rafthttp_transport *t = ((struct rh_worker *)arg)->t;
     enum rh_pool pool = ((struct rh_worker *)arg)->pool;
     pthread_mutex_lock(&t->mu);
-    while (!t->workers_stop) {
-        struct rh_mailbox *mb = ready_pop(t, pool);
+    for (;;) {
+        struct rh_mailbox *mb = next_mailbox(t, pool);
         if (mb == NULL) {
+            if (t->workers_stop) {
+                break;
+            }
             pthread_cond_wait(&t->work_cv[pool], &t->mu);
             continue;
         }

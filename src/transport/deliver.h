@@ -27,7 +27,8 @@ enum rh_event_kind {
     RH_EV_MESSAGE,     /* process(msg); reply set for pipeline requests */
     RH_EV_UNREACHABLE, /* report_unreachable(id) */
     RH_EV_SNAPSHOT,    /* report_snapshot(id, status) */
-    RH_EV_CRITICAL     /* critical_error(status, detail) */
+    RH_EV_CRITICAL,    /* critical_error(status, detail) */
+    RH_EV_SNAP_DONE    /* a snapshot source's done(status) */
 };
 
 struct rh_reply; /* a server request waiting for process() (http_server.c) */
@@ -41,6 +42,9 @@ struct rh_event {
     struct rh_reply *reply; /* borrowed: where process()'s result goes */
     size_t bytes;           /* counted against the mailbox's limit */
     const char *detail;     /* static text for RH_EV_CRITICAL */
+    char *path;             /* owned: a received snapshot's database */
+    rafthttp_snapshot_done_fn done; /* RH_EV_SNAP_DONE */
+    void *done_ud;
 };
 
 struct rh_peer;

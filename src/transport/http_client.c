@@ -94,8 +94,8 @@ static struct curl_slist *add_header(struct curl_slist *list,
 }
 
 /* etcd's request headers; X-Raft-To only on stream dials. */
-static struct curl_slist *etcd_headers(struct rafthttp_transport *t,
-                                       const char *raft_to)
+struct curl_slist *rh_client_headers(struct rafthttp_transport *t,
+                                     const char *raft_to)
 {
     char version[32], min_version[32];
     const struct rh_semver *v = &t->local.server_version;
@@ -298,7 +298,7 @@ static struct rh_xfer *xfer_new(struct rafthttp_transport *t,
     x->t = t;
     x->peer = p;
     snprintf(x->url, sizeof(x->url), "%s", url);
-    x->headers = etcd_headers(t, raft_to);
+    x->headers = rh_client_headers(t, raft_to);
     if (x->headers == NULL) {
         rh_free(t->alloc, x);
         return NULL;

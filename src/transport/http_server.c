@@ -29,12 +29,19 @@
 
 #include "../pipeline/pipeline.h"
 #include "io.h"
+#include "snapshot.h"
 
 /* Block size of stream responses: frames are coalesced up to this. */
 #define STREAM_BLOCK_BYTES (64 * 1024)
 #define CONN_MEMORY_BYTES (256 * 1024)
 
-enum conn_state { C_NEW, C_BODY, C_WAITING };
+enum conn_state {
+    C_NEW,      /* nothing seen yet */
+    C_BODY,     /* a pipeline body coming in (or a stream answered) */
+    C_SNAP,     /* a snapshot body coming in */
+    C_WAITING,  /* parked until process() (or the snapshot writer) is done */
+    C_ANSWERED  /* answered early: the rest of the body is ignored */
+};
 
 /* One request (MHD's per-request context). */
 struct rh_conn {
@@ -44,6 +51,7 @@ struct rh_conn {
     struct rh_pipeline_body body;
     bool too_big;                   /* the body passed max_msg_bytes */
     struct rh_reply reply;
+    struct rh_snap_recv *snap;      /* a snapshot upload, or NULL */
 };
 
 /* One stream response (lives as long as the MHD response). */
@@ -154,6 +162,14 @@ static enum MHD_Result refuse(struct rafthttp_transport *t,
     return answer_error(t, c, &v, flags);
 }
 
+/* Parks a request's connection until rh_io_resume (t->mu held). */
+static void park(struct rh_conn *conn, struct MHD_Connection *c)
+{
+    conn->reply.mhd = c;
+    conn->reply.parked = true;
+    MHD_suspend_connection(c);
+}
+
 /* ---------------------------------------------------------- requests */
 
 static const char *header(struct MHD_Connection *c, const char *name)
@@ -210,6 +226,7 @@ static enum MHD_Result pipeline_start(struct rafthttp_transport *t,
                                       const struct rh_request *req)
 {
     struct rh_verdict v;
+    conn->state = C_ANSWERED; /* unless it passes */
     if (!rh_check_post_request(&t->local, req, &v)) {
         return answer_error(t, c, &v, WITH_CLUSTER);
     }
@@ -254,10 +271,9 @@ static enum MHD_Result pipeline_body_done(struct rafthttp_transport *t,
     } else {
         t->stats.received_msgs++;
         conn->state = C_WAITING;
-        conn->reply.mhd = c;
         conn->next_waiting = t->io->waiting;
         t->io->waiting = conn;
-        MHD_suspend_connection(c);
+        park(conn, c);
     }
     pthread_mutex_unlock(&t->mu);
     if (status == 0) {
@@ -283,15 +299,43 @@ static void unlink_waiting(struct rafthttp_transport *t, struct rh_conn *conn)
     }
 }
 
+/* A snapshot's result, in etcd's words (t->mu held for save_failed). */
+static enum MHD_Result snapshot_reply(struct rafthttp_transport *t,
+                                      struct MHD_Connection *c,
+                                      struct rh_conn *conn, int result,
+                                      const char *save_error)
+{
+    char body[240];
+    if (result == RAFTHTTP_EIO && save_error != NULL) {
+        return refuse(t, c, 500, save_error, WITH_CLUSTER);
+    }
+    snprintf(body, sizeof(body), "failed to process raft message (%s)",
+             rafthttp_strerror(result));
+    (void)conn;
+    return refuse(t, c, 500, body, WITH_CLUSTER);
+}
+
 /* Back from process(): etcd's answers. */
 static enum MHD_Result pipeline_reply(struct rafthttp_transport *t,
                                       struct MHD_Connection *c,
                                       struct rh_conn *conn)
 {
+    char save_error[200] = "";
+    const char *reason = NULL;
     pthread_mutex_lock(&t->mu);
     unlink_waiting(t, conn);
     int result = conn->reply.ready ? conn->reply.result : RAFTHTTP_ESTOPPED;
+    if (conn->snap != NULL && rh_snap_recv_save_failed(conn->snap, &reason)) {
+        snprintf(save_error, sizeof(save_error), "%s", reason);
+    }
     pthread_mutex_unlock(&t->mu);
+    conn->state = C_ANSWERED;
+    bool snap = conn->snap != NULL;
+    if (snap && result != 0 && result != RAFTHTTP_EREMOVED &&
+        result != RAFTHTTP_ESTOPPED) {
+        return snapshot_reply(t, c, conn, result,
+                              save_error[0] != '\0' ? save_error : NULL);
+    }
     switch (result) {
     case 0:
         return answer(t, c, 204, NULL, "", NULL, WITH_CLUSTER);
@@ -330,8 +374,105 @@ static enum MHD_Result on_pipeline(struct rafthttp_transport *t,
         return MHD_YES;
     case C_WAITING:
         return pipeline_reply(t, c, conn);
+    case C_SNAP:
+    case C_ANSWERED:
+        break;
     }
-    return MHD_NO;
+    *size = 0; /* answered already: the rest is dropped */
+    return MHD_YES;
+}
+
+/* ----------------------------------------------------------- snapshot */
+
+static enum MHD_Result snapshot_start(struct rafthttp_transport *t,
+                                      struct MHD_Connection *c,
+                                      struct rh_conn *conn,
+                                      const struct rh_request *req)
+{
+    struct rh_verdict v;
+    if (!rh_check_post_request(&t->local, req, &v)) {
+        conn->state = C_ANSWERED;
+        return answer_error(t, c, &v, WITH_CLUSTER);
+    }
+    add_remote_from_request(t, c);
+    conn->snap = rh_snap_recv_new(t);
+    if (conn->snap == NULL) {
+        conn->state = C_ANSWERED;
+        return refuse(t, c, 500, "failed to save KV snapshot (out of memory)",
+                      WITH_CLUSTER);
+    }
+    conn->state = C_SNAP;
+    return MHD_YES;
+}
+
+/* Body bytes: to the writer, parking when it is behind. */
+static enum MHD_Result snapshot_body(struct rafthttp_transport *t,
+                                     struct MHD_Connection *c,
+                                     struct rh_conn *conn, const char *data,
+                                     size_t *size)
+{
+    const char *reason = NULL;
+    size_t used = 0;
+    pthread_mutex_lock(&t->mu);
+    int status = rh_snap_recv_feed(conn->snap, (const uint8_t *)data, *size,
+                                   &used, &conn->reply, &reason);
+    if (status == 0 && used < *size) {
+        park(conn, c); /* resumed when the writer has room */
+    }
+    char why[240] = "";
+    if (status != 0) {
+        snprintf(why, sizeof(why), "%s", reason);
+    }
+    pthread_mutex_unlock(&t->mu);
+    if (status != 0) {
+        *size = 0;
+        conn->state = C_ANSWERED;
+        return refuse(t, c, (int)status, why, WITH_CLUSTER);
+    }
+    *size -= used;
+    return MHD_YES;
+}
+
+/* The body ended: park until saved and processed. */
+static enum MHD_Result snapshot_end(struct rafthttp_transport *t,
+                                    struct MHD_Connection *c,
+                                    struct rh_conn *conn)
+{
+    const char *reason = NULL;
+    pthread_mutex_lock(&t->mu);
+    int status = rh_snap_recv_finish(conn->snap, &conn->reply, &reason);
+    if (status == 0) {
+        conn->state = C_WAITING;
+        conn->next_waiting = t->io->waiting;
+        t->io->waiting = conn;
+        park(conn, c);
+    }
+    pthread_mutex_unlock(&t->mu);
+    if (status != 0) {
+        conn->state = C_ANSWERED;
+        return refuse(t, c, status, reason, WITH_CLUSTER);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result on_snapshot(struct rafthttp_transport *t,
+                                   struct MHD_Connection *c,
+                                   struct rh_conn *conn,
+                                   const struct rh_request *req,
+                                   const char *data, size_t *size)
+{
+    switch (conn->state) {
+    case C_NEW:
+        return snapshot_start(t, c, conn, req);
+    case C_SNAP:
+        return *size > 0 ? snapshot_body(t, c, conn, data, size)
+                         : snapshot_end(t, c, conn);
+    case C_WAITING:
+        return pipeline_reply(t, c, conn);
+    default:
+        *size = 0; /* answered already: the rest is dropped */
+        return MHD_YES;
+    }
 }
 
 /* ------------------------------------------------------------ streams */
@@ -559,6 +700,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         }
         conn->state = C_BODY; /* answered once; nothing else to read */
         return on_stream(t, c, &req);
+    case RH_ROUTE_SNAPSHOT:
+        return on_snapshot(t, c, conn, &req, upload_data, upload_data_size);
     case RH_ROUTE_PROBING:
         return on_probing(t, c);
     default:
@@ -577,11 +720,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     }
     rh_pipeline_body_close(&conn->body); /* harmless when unused */
-    if (conn->state == C_WAITING) {
-        pthread_mutex_lock(&t->mu);
-        unlink_waiting(t, conn);
-        pthread_mutex_unlock(&t->mu);
+    pthread_mutex_lock(&t->mu);
+    unlink_waiting(t, conn);
+    rh_io_forget(t, &conn->reply);
+    if (conn->snap != NULL) {
+        rh_snap_recv_detach(conn->snap);
     }
+    pthread_mutex_unlock(&t->mu);
     rh_free(t->alloc, conn);
     *con_cls = NULL;
 }
@@ -708,9 +853,13 @@ void rh_server_wake_writer(struct rafthttp_transport *t,
 
 void rh_server_wake_reply(struct rafthttp_transport *t, struct rh_reply *r)
 {
-    MHD_resume_connection(r->mhd);
-    t->io->resumed = true;
+    if (r->mhd != NULL && r->parked) { /* resuming twice is undefined */
+        r->parked = false;
+        MHD_resume_connection(r->mhd);
+        t->io->resumed = true;
+    }
 }
+
 
 /* Forgets POST replies still queued for delivery threads that are gone. */
 static void orphan_replies(struct rh_mailbox *mb)
@@ -724,7 +873,12 @@ void rh_server_end_all(struct rafthttp_transport *t)
 {
     orphan_replies(&t->pipe_recv);
     orphan_replies(&t->pipe_prop);
-    t->replies = NULL;
+    while (t->replies != NULL) {
+        struct rh_reply *r = t->replies;
+        t->replies = r->next;
+        r->queued = false;
+        rh_server_wake_reply(t, r);
+    }
     while (t->io->waiting != NULL) {
         struct rh_conn *c = t->io->waiting;
         t->io->waiting = c->next_waiting;
@@ -732,8 +886,7 @@ void rh_server_end_all(struct rafthttp_transport *t)
             c->reply.ready = true;
             c->reply.result = RAFTHTTP_ESTOPPED;
         }
-        MHD_resume_connection(c->reply.mhd);
-        t->io->resumed = true;
+        rh_server_wake_reply(t, &c->reply);
     }
     /*
      * Streams end when their daemon next pulls (we are stopping); one in an

@@ -32,13 +32,27 @@ struct rh_io {
     bool resumed;
 };
 
-/* A POST /raft parked until a delivery thread has processed it. */
+/*
+ * A parked request: a POST waiting for process(), or a snapshot upload
+ * waiting for its writer to make room. The I/O thread resumes it.
+ */
 struct rh_reply {
-    struct rh_reply *next;      /* t->replies */
-    struct MHD_Connection *mhd;
+    struct rh_reply *next;      /* t->replies, while queued */
+    struct MHD_Connection *mhd; /* NULL once the connection is gone */
+    bool queued;                /* on t->replies */
+    bool parked;                /* suspended by us, not yet resumed */
     bool ready;                 /* result is set */
     int result;                 /* what process() returned */
 };
+
+/* Asks the I/O thread to resume r's connection (t->mu). */
+void rh_io_resume(struct rafthttp_transport *t, struct rh_reply *r);
+/* r's connection is gone: never resume it (t->mu). */
+void rh_io_forget(struct rafthttp_transport *t, struct rh_reply *r);
+
+/* etcd's request headers (X-Server-From, versions, cluster, peer URLs). */
+struct curl_slist *rh_client_headers(struct rafthttp_transport *t,
+                                     const char *raft_to);
 
 /* http_client.c (t->mu) */
 int rh_client_dial(struct rafthttp_transport *t, struct rh_peer *p,

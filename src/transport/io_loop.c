@@ -33,14 +33,38 @@ void rh_io_kick(struct rafthttp_transport *t)
     }
 }
 
+void rh_io_resume(struct rafthttp_transport *t, struct rh_reply *r)
+{
+    if (r->queued || r->mhd == NULL) {
+        return;
+    }
+    r->queued = true;
+    r->next = t->replies;
+    t->replies = r;
+    rh_io_kick(t);
+}
+
+void rh_io_forget(struct rafthttp_transport *t, struct rh_reply *r)
+{
+    if (r->queued) {
+        struct rh_reply **pp = &t->replies;
+        while (*pp != NULL && *pp != r) {
+            pp = &(*pp)->next;
+        }
+        if (*pp == r) {
+            *pp = r->next;
+        }
+        r->queued = false;
+    }
+    r->mhd = NULL;
+}
+
 void rh_io_reply_ready(struct rafthttp_transport *t, struct rh_reply *r,
                        int result)
 {
     r->result = result;
     r->ready = true;
-    r->next = t->replies;
-    t->replies = r;
-    rh_io_kick(t);
+    rh_io_resume(t, r);
 }
 
 static int64_t min_due(int64_t a, int64_t b)
@@ -137,6 +161,7 @@ static long housekeeping(struct rafthttp_transport *t)
     while (t->replies != NULL) {
         struct rh_reply *r = t->replies;
         t->replies = r->next;
+        r->queued = false;
         rh_server_wake_reply(t, r);
     }
     tend_removed(t);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "snapshot.h"
 #include "transport.h"
 
 _Thread_local struct rafthttp_transport *rh_in_callback;
@@ -86,10 +87,19 @@ static int copy_config(struct rafthttp_transport *t,
     t->peer_urls = copy_strings(a, cfg->peer_urls, cfg->n_peer_urls);
     t->listen_urls = copy_strings(a, cfg->listen_urls, cfg->n_listen_urls);
     t->peer_urls_header = join_urls(a, cfg->peer_urls, cfg->n_peer_urls);
+    if (cfg->snapshot_dir != NULL) {
+        char **dir = copy_strings(a, &cfg->snapshot_dir, 1);
+        t->snapshot_dir = dir != NULL ? dir[0] : NULL;
+        rh_free(a, dir);
+        if (t->snapshot_dir == NULL) {
+            return RAFTHTTP_ENOMEM;
+        }
+    }
     if (t->peer_urls == NULL || t->listen_urls == NULL ||
         t->peer_urls_header == NULL) {
         return RAFTHTTP_ENOMEM;
     }
+    t->cfg.snapshot_dir = t->snapshot_dir;
     t->cfg.peer_urls = (const char *const *)t->peer_urls;
     t->cfg.listen_urls = (const char *const *)t->listen_urls;
     t->cfg.server_version = NULL; /* kept parsed in t->local */
@@ -102,6 +112,7 @@ static void free_config(struct rafthttp_transport *t)
     free_strings(t->alloc, t->peer_urls, t->cfg.n_peer_urls);
     free_strings(t->alloc, t->listen_urls, t->cfg.n_listen_urls);
     rh_free(t->alloc, t->peer_urls_header);
+    rh_free(t->alloc, t->snapshot_dir);
 }
 
 /* ------------------------------------------------------------ lifecycle */
@@ -129,6 +140,7 @@ static int transport_init(struct rafthttp_transport *t,
     for (int i = 0; i < RH_POOLS; i++) {
         pthread_cond_init(&t->work_cv[i], NULL);
     }
+    pthread_cond_init(&t->snap_cv, NULL);
     rh_mailbox_init(&t->control, RH_POOL_RECV, SIZE_MAX, NULL);
     rh_mailbox_init(&t->pipe_recv, RH_POOL_RECV, cfg->recv_queue_bytes, NULL);
     rh_mailbox_init(&t->pipe_prop, RH_POOL_PROP, cfg->recv_queue_bytes, NULL);
@@ -204,6 +216,28 @@ static void drop_all_peers(struct rafthttp_transport *t)
     rh_mailbox_clear(t, &t->pipe_prop);
 }
 
+/* Cancels every snapshot sender and waits for its report (t->mu held). */
+static void end_snapshot_senders(struct rafthttp_transport *t)
+{
+    struct rh_peer *lists[2] = {t->peers, t->removed};
+    for (int i = 0; i < 2; i++) {
+        for (struct rh_peer *p = lists[i]; p != NULL; p = p->next) {
+            if (p->snap_send != NULL) {
+                rh_snap_send_cancel(p->snap_send);
+            }
+        }
+    }
+    while (t->snap_send_threads > 0) {
+        pthread_cond_wait(&t->snap_cv, &t->mu);
+    }
+}
+
+/*
+ * Stop, in order: senders end and report (while delivery threads still
+ * run, so every snapshot gets its one report); delivery threads drain the
+ * reports and end; the I/O thread ends every connection; receivers' writers
+ * see their connections gone and end; then the peers go.
+ */
 int rafthttp_transport_stop(struct rafthttp_transport *t)
 {
     if (!valid(t) || rh_in_callback == t) {
@@ -214,12 +248,16 @@ int rafthttp_transport_stop(struct rafthttp_transport *t)
     if (t->state != RH_STOPPED) {
         t->state = RH_STOPPING;
     }
+    end_snapshot_senders(t);
     pthread_mutex_unlock(&t->mu);
     if (running || t->io_running || t->n_workers > 0) {
         rh_deliver_stop(t);
         rh_io_stop(t);
     }
     pthread_mutex_lock(&t->mu);
+    while (t->snap_recv_threads > 0) {
+        pthread_cond_wait(&t->snap_cv, &t->mu);
+    }
     drop_all_peers(t);
     t->state = RH_STOPPED;
     pthread_mutex_unlock(&t->mu);
@@ -240,6 +278,7 @@ void rafthttp_transport_free(struct rafthttp_transport *t)
     for (int i = 0; i < RH_POOLS; i++) {
         pthread_cond_destroy(&t->work_cv[i]);
     }
+    pthread_cond_destroy(&t->snap_cv);
     free_config(t);
     rh_logger_close(&t->log, t->alloc);
     t->magic = 0;
@@ -352,6 +391,9 @@ static void unlink_peer(struct rafthttp_transport *t, struct rh_peer *p)
     p->removed = true;
     p->next = t->removed;
     t->removed = p;
+    if (p->snap_send != NULL) {
+        rh_snap_send_cancel(p->snap_send);
+    }
     rh_mailbox_clear(t, &p->recvq);
     rh_mailbox_clear(t, &p->propq);
     rh_io_kick(t);

@@ -125,6 +125,7 @@ struct rafthttp_transport {
     char **peer_urls;                /* owned copies */
     char *peer_urls_header;          /* "u1,u2": X-PeerURLs */
     char **listen_urls;              /* owned copies */
+    char *snapshot_dir;              /* owned copy, or NULL */
     struct rh_local_identity local;
     struct rh_logger log;
     pthread_mutex_t mu;
@@ -153,6 +154,10 @@ struct rafthttp_transport {
     bool io_kicked;                  /* a wakeup is pending */
     struct rh_io *io;
     struct rh_reply *replies;        /* processed POSTs to answer */
+    /* snapshots (snapshot_send.c, snapshot_recv.c) */
+    unsigned snap_send_threads;
+    unsigned snap_recv_threads;
+    pthread_cond_t snap_cv;          /* signalled as they end */
     char errmsg[256];
 };
 

@@ -102,8 +102,24 @@ static bool on_is_removed(struct rafthttp_transport *t, uint64_t id,
     return removed;
 }
 
+static int on_process_snapshot(struct rafthttp_transport *t,
+                               const struct rafthttp_message *m,
+                               const char *path, void *ud)
+{
+    struct tc_node *n = node_of(ud);
+    if (n->snapshot_delay_ms > 0) {
+        tc_sleep_ms(n->snapshot_delay_ms);
+    }
+    pthread_mutex_lock(&n->mu);
+    snprintf(n->snap_path, sizeof(n->snap_path), "%s", path);
+    n->snapshots++;
+    pthread_mutex_unlock(&n->mu);
+    return on_process(t, m, ud);
+}
+
 static const struct rafthttp_raft_ops ops = {
     .process = on_process,
+    .process_snapshot = on_process_snapshot,
     .is_id_removed = on_is_removed,
     .report_unreachable = on_unreachable,
     .report_snapshot = on_snapshot,
@@ -135,6 +151,7 @@ static void start_node(struct tc_node *node, const char *listen_url)
     cfg.log = quiet_log;
     cfg.log_user_data = node;
     cfg.log_level = RAFTHTTP_LOG_DEBUG;
+    cfg.snapshot_dir = node->snap_dir;
     if (node->tune != NULL) {
         node->tune(&cfg);
     }
@@ -160,6 +177,11 @@ void tc_start(struct tc_cluster *c, size_t n,
         node->records = calloc(TC_MAX_RECORDS, sizeof(*node->records));
         pthread_mutex_init(&node->mu, NULL);
         pthread_cond_init(&node->cv, NULL);
+        snprintf(node->snap_dir, sizeof(node->snap_dir), "%s",
+                 "/tmp/rh-snap-XXXXXX");
+        if (mkdtemp(node->snap_dir) == NULL) {
+            abort();
+        }
         start_node(node, "http://127.0.0.1:0");
     }
 }
@@ -216,6 +238,11 @@ void tc_stop(struct tc_cluster *c)
         c->nodes[i].t = NULL;
     }
     for (size_t i = 0; i < c->n; i++) {
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->nodes[i].snap_dir);
+        if (system(cmd) != 0) {
+            fprintf(stderr, "tc: could not remove %s\n", c->nodes[i].snap_dir);
+        }
         free(c->nodes[i].records);
         pthread_mutex_destroy(&c->nodes[i].mu);
         pthread_cond_destroy(&c->nodes[i].cv);

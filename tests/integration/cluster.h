@@ -43,6 +43,10 @@ struct tc_node {
     uint64_t slow_from;                     /* delay only this sender's */
     bool block_props;                       /* MsgProp waits for release */
     uint64_t removed_id;                    /* is_id_removed says yes */
+    char snap_dir[64];                      /* where snapshots land */
+    char snap_path[1200];                   /* the last one processed */
+    unsigned snapshots;                     /* process_snapshot calls */
+    int snapshot_delay_ms;                  /* slow to apply one */
     void (*tune)(struct rafthttp_config *cfg);
 };
 
