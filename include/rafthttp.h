@@ -465,6 +465,15 @@ struct rafthttp_peer_status {
     uint64_t sent_msgs;       /* handed to a stream or the pipeline */
     uint64_t received_msgs;   /* decoded from the peer */
     uint64_t dropped_msgs;    /* sends that were dropped */
+    size_t msgapp_queued_bytes;  /* waiting on the msgapp stream */
+    size_t message_queued_bytes; /* waiting on the message stream */
+    unsigned pipeline_queued;    /* messages waiting for a POST */
+    /* /raft/probing, as etcd's prober: every 4 s. */
+    bool probe_healthy;       /* the last probe was answered */
+    double rtt_s;             /* smoothed round-trip time */
+    double clock_diff_s;      /* our clock minus the peer's, less rtt/2 */
+    uint64_t probes;
+    uint64_t probe_failures;
 };
 
 /* Fills *st. Returns 0 or RAFTHTTP_EPEER_NOT_FOUND. */
@@ -554,6 +563,29 @@ RAFTHTTP_API int rafthttp_transport_mhd_access(
     void **con_cls);
 RAFTHTTP_API void rafthttp_transport_mhd_completed(
     struct rafthttp_transport *t, void **con_cls);
+
+/*
+ * The transport's metrics in Prometheus text exposition format, with
+ * etcd's names and labels (etcd_network_*: active peers, disconnects,
+ * bytes and failures sent and received per peer, snapshot counts,
+ * durations and in-flight, round-trip time) and ours (rafthttp_*: queued
+ * bytes and messages per peer and stream, drops by reason and type).
+ * Written into buf (cap bytes, NUL-terminated) with *len the text's
+ * length. Returns 0, or RAFTHTTP_ETOOBIG with *len set to the length
+ * needed (call again with cap > *len), RAFTHTTP_ENOMEM.
+ */
+RAFTHTTP_API int rafthttp_transport_metrics(struct rafthttp_transport *t,
+                                            char *buf, size_t cap,
+                                            size_t *len);
+
+/*
+ * etcd's leader stats JSON (v2 /stats/leader shape): this member as leader
+ * and, per peer, append latency (ms) and success/fail counts. As
+ * rafthttp_transport_metrics for the buffer and return codes.
+ */
+RAFTHTTP_API int rafthttp_transport_leader_stats(struct rafthttp_transport *t,
+                                                 char *buf, size_t cap,
+                                                 size_t *len);
 
 /* Why messages were dropped: indexes of rafthttp_stats.dropped. */
 enum rafthttp_drop_reason {

@@ -123,6 +123,8 @@ int rh_url_parse(const char *s, struct rh_url *u);
 
 /* Monotonic milliseconds, for timers and timeouts. */
 int64_t rh_now_ms(void);
+/* Monotonic nanoseconds, for short durations. */
+int64_t rh_now_ns(void);
 /* Wall-clock Unix milliseconds, for what users read (active since). */
 int64_t rh_wall_ms(void);
 

@@ -30,6 +30,8 @@ struct rh_peer *rh_peer_new(const struct rafthttp_allocator *a, uint64_t id,
                               cfg->dial_retry_min_ms);
     }
     rh_pipeline_init(&p->pipeline);
+    rh_probe_init(&p->probe, rh_now_ms());
+    rh_peer_metrics_init(&p->metrics, id);
     rh_mailbox_init(&p->recvq, RH_POOL_RECV, cfg->recv_queue_bytes, p);
     rh_mailbox_init(&p->propq, RH_POOL_PROP, cfg->recv_queue_bytes, p);
     return p;

@@ -17,6 +17,8 @@
 #define RH_PEER_H
 
 #include "../pipeline/pipeline.h"
+#include "../probing/prober.h"
+#include "../transport/metrics.h"
 #include "../stream/stream.h"
 #include "../transport/deliver.h"
 
@@ -58,6 +60,9 @@ struct rh_peer {
     struct rh_mailbox propq;
     bool unreachable_pending;         /* a report is already queued */
     struct rh_snap_send *snap_send;   /* the snapshot in flight, or NULL */
+    struct rh_probe_status probe;     /* /raft/probing health and RTT */
+    void *probe_xfer;                 /* the probe under way (client's) */
+    struct rh_peer_metrics metrics;   /* etcd's peer metrics, and ours */
     size_t queued_bytes;              /* writers + pipeline */
     uint64_t sent_msgs;
     uint64_t received_msgs;

@@ -21,13 +21,15 @@
  *    peer unhealthy and pins the next endpoint ((pinned + 1) % n). srtt
  *    and clockdiff keep their last values, as in Go.
  * 2. A body that is not {"OK":bool,"Now":"<RFC 3339>"}: rh_probe_parse
- *    returns RAFTHTTP_EPROTO and reads no byte past len. It is stricter
- *    than Go's decoder in three ways, all harmless for etcd's own server
- *    (which never sends these): both fields are required, anything but
- *    white space after the object is refused, and the time takes only
- *    '.' with 1 to 9 fraction digits (Go 1.19 also takes ',' and more
- *    digits). Like Go, it matches member names without regard to case
- *    and skips unknown members.
+ *    returns RAFTHTTP_EPROTO and reads no byte past len. Like Go, it
+ *    matches member names without regard to case and steps over unknown
+ *    members (which must still be valid JSON, at most 32 deep). It is
+ *    stricter than Go 1.19's decoder, harmlessly for etcd's own server,
+ *    which never sends these: both fields are required, anything but white
+ *    space after the object is refused, and the time must be exactly
+ *    YYYY-MM-DDTHH:MM:SS[.1-9 digits](Z|+hh:mm|-hh:mm) with every field in
+ *    range (Go 1.19 also takes one-digit hours, ',' before the fraction,
+ *    more than 9 digits, and offsets such as +24:00 or -11:99).
  * 3. A remote time outside int64 nanoseconds (years before 1677 or after
  *    2262) is refused rather than wrapped as Go's UnixNano would.
  *
@@ -42,9 +44,8 @@
 #include "prober.h"
 
 #define NS_PER_S INT64_C(1000000000)
-#define NS_PER_MS INT64_C(1000000)
 
-/* probing's weight factor α. */
+/* probing's weight factor (alpha in status.go). */
 #define PROBE_ALPHA 0.125
 
 void rh_probe_init(struct rh_probe_status *st, int64_t now_ms)
@@ -108,8 +109,14 @@ void rh_probe_record_ok(struct rh_probe_status *st, double rtt_s,
     st->total++;
     st->healthy = true;
     st->ever_ok = true;
-    st->srtt_ns = duration_from_float((1 - PROBE_ALPHA) * (double)st->srtt_ns +
-                                      PROBE_ALPHA * (double)rtt_ns);
+    /*
+     * status.record(): srtt = Duration((1-alpha)*srtt + alpha*rtt), with
+     * srtt starting at 0. The products get statements of their own so that
+     * no compiler fuses them into an FMA, which Go's amd64 code does not.
+     */
+    double kept = (1 - PROBE_ALPHA) * (double)st->srtt_ns;
+    double added = PROBE_ALPHA * (double)rtt_ns;
+    st->srtt_ns = duration_from_float(kept + added);
     /* Duration / 2 truncates toward zero, as st->srtt_ns / 2 does. */
     st->clock_diff_ns = sat_sub(sat_sub(local_ns, remote_ns), st->srtt_ns / 2);
     st->srtt_s = duration_seconds(st->srtt_ns);
@@ -174,9 +181,43 @@ static bool eat(struct cursor *c, char ch)
     return false;
 }
 
+/* ASCII classes, whatever the locale says. */
+static bool is_digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+static bool is_hex(char ch)
+{
+    return is_digit(ch) || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+}
+
+static bool is_alnum(char ch)
+{
+    return is_digit(ch) || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+/* An escape after '\\' at c, as JSON allows them. */
+static bool scan_escape(struct cursor *c)
+{
+    if (c->p == c->end) {
+        return false;
+    }
+    char ch = *c->p++;
+    if (ch != 'u') {
+        return strchr("\"\\/bfnrt", ch) != NULL && ch != '\0';
+    }
+    for (int i = 0; i < 4; i++, c->p++) {
+        if (c->p == c->end || !is_hex(*c->p)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /*
- * A JSON string at c, raw (escapes are stepped over, not decoded): *s and
- * *n get what lies between the quotes.
+ * A JSON string at c, raw (escapes are checked, not decoded): *s and *n
+ * get what lies between the quotes.
  */
 static bool scan_string(struct cursor *c, const char **s, size_t *n)
 {
@@ -188,13 +229,9 @@ static bool scan_string(struct cursor *c, const char **s, size_t *n)
         if ((unsigned char)*c->p < 0x20) {
             return false;
         }
-        if (*c->p == '\\') {
-            c->p++;
-            if (c->p == c->end) {
-                return false;
-            }
+        if (*c->p++ == '\\' && !scan_escape(c)) {
+            return false;
         }
-        c->p++;
     }
     if (c->p == c->end) {
         return false;
@@ -205,13 +242,6 @@ static bool scan_string(struct cursor *c, const char **s, size_t *n)
     return true;
 }
 
-/* A bare word: true, false, null or a number. */
-static bool is_word_char(char ch)
-{
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || ch == '-' ||
-           ch == '+' || ch == '.' || ch == 'E';
-}
-
 static bool eat_word(struct cursor *c, const char *word)
 {
     skip_ws(c);
@@ -220,54 +250,96 @@ static bool eat_word(struct cursor *c, const char *word)
         return false;
     }
     c->p += n;
-    return c->p == c->end || !is_word_char(*c->p);
+    return c->p == c->end || !is_alnum(*c->p);
 }
 
-/*
- * Steps over a value of a member we do not know. Brackets must pair up,
- * at most 64 deep; what sits between them is not checked further.
- */
-static bool skip_value(struct cursor *c)
+static bool eat_digits(struct cursor *c)
 {
-    uint64_t stack = 0; /* bit k set: level k is an object */
-    int depth = 0;
-    do {
-        skip_ws(c);
-        if (c->p == c->end) {
+    const char *start = c->p;
+    while (c->p < c->end && is_digit(*c->p)) {
+        c->p++;
+    }
+    return c->p > start;
+}
+
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool scan_number(struct cursor *c)
+{
+    if (c->p < c->end && *c->p == '-') {
+        c->p++;
+    }
+    if (c->p < c->end && *c->p == '0') {
+        c->p++;
+    } else if (!eat_digits(c)) {
+        return false;
+    }
+    if (c->p < c->end && *c->p == '.') {
+        c->p++;
+        if (!eat_digits(c)) {
             return false;
         }
-        char ch = *c->p;
-        const char *s;
-        size_t n;
-        if (ch == '"') {
-            if (!scan_string(c, &s, &n)) {
-                return false;
-            }
-        } else if (ch == '{' || ch == '[') {
-            if (depth == 64) {
-                return false;
-            }
-            stack = (stack << 1) | (uint64_t)(ch == '{');
-            depth++;
+    }
+    if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
+        c->p++;
+        if (c->p < c->end && (*c->p == '+' || *c->p == '-')) {
             c->p++;
-        } else if (ch == '}' || ch == ']') {
-            if (depth == 0 || ((stack & 1) != 0) != (ch == '}')) {
-                return false;
-            }
-            stack >>= 1;
-            depth--;
-            c->p++;
-        } else if ((ch == ',' || ch == ':') && depth > 0) {
-            c->p++;
-        } else if (is_word_char(ch)) {
-            while (c->p < c->end && is_word_char(*c->p)) {
-                c->p++;
-            }
-        } else {
-            return false;
         }
-    } while (depth > 0);
+        return eat_digits(c);
+    }
     return true;
+}
+
+/* Deeper values than this in a member we skip are refused. */
+#define SKIP_MAX_DEPTH 32
+
+static bool skip_value(struct cursor *c, int depth);
+
+/* An object or array at c, checked all the way through. */
+static bool skip_container(struct cursor *c, int depth)
+{
+    bool object = *c->p == '{';
+    char close = object ? '}' : ']';
+    const char *key;
+    size_t klen;
+    c->p++;
+    if (eat(c, close)) {
+        return true;
+    }
+    do {
+        if (object && (!scan_string(c, &key, &klen) || !eat(c, ':'))) {
+            return false;
+        }
+        if (!skip_value(c, depth + 1)) {
+            return false;
+        }
+    } while (eat(c, ','));
+    return eat(c, close);
+}
+
+/* Steps over the value of a member we do not know, as Go ignores it. */
+static bool skip_value(struct cursor *c, int depth)
+{
+    const char *s;
+    size_t n;
+    skip_ws(c);
+    if (c->p == c->end || depth > SKIP_MAX_DEPTH) {
+        return false;
+    }
+    switch (*c->p) {
+    case '"':
+        return scan_string(c, &s, &n);
+    case '{':
+    case '[':
+        return skip_container(c, depth);
+    case 't':
+        return eat_word(c, "true");
+    case 'f':
+        return eat_word(c, "false");
+    case 'n':
+        return eat_word(c, "null");
+    default:
+        return scan_number(c);
+    }
 }
 
 /* ---------------------------------------------------------- RFC 3339 */
@@ -277,7 +349,7 @@ static bool parse_digits(const char *s, size_t n, int *v)
 {
     int x = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
+        if (!is_digit(s[i])) {
             return false;
         }
         x = x * 10 + (s[i] - '0');
@@ -337,7 +409,7 @@ static bool parse_fraction(const char **s, const char *end, int64_t *frac)
     (*s)++;
     int64_t scale = NS_PER_S;
     size_t n = 0;
-    while (*s < end && **s >= '0' && **s <= '9') {
+    while (*s < end && is_digit(**s)) {
         if (++n > 9) {
             return false;
         }
@@ -437,7 +509,7 @@ static bool parse_member(struct cursor *c, bool *ok, int64_t *remote_ns,
         return scan_string(c, &val, &vlen) &&
                parse_rfc3339(val, vlen, remote_ns);
     }
-    return skip_value(c);
+    return skip_value(c, 0);
 }
 
 int rh_probe_parse(const char *body, size_t len, bool *ok, int64_t *remote_ns)

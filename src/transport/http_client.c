@@ -29,7 +29,7 @@
 /* A non-200 answer's body is kept this far, for the log. */
 #define ERR_BODY_MAX 256
 
-enum xfer_kind { XFER_STREAM, XFER_POST };
+enum xfer_kind { XFER_STREAM, XFER_POST, XFER_PROBE };
 
 struct rh_xfer {
     struct rh_xfer *next;        /* io->xfers */
@@ -204,8 +204,10 @@ static void receive(struct rafthttp_transport *t, struct rh_peer *p,
     }
     int32_t type = msg->m.type;
     size_t bytes = rh_raftpb_message_size(&msg->m);
+    p->metrics.received_bytes += bytes;
     if (!rh_deliver_message(t, &p->recvq, &p->propq, msg, bytes, NULL)) {
         rh_drop(t, NULL, type, RAFTHTTP_DROP_RECV_FULL, false);
+        p->metrics.received_failures++;
         rh_log(&t->log, RAFTHTTP_LOG_WARN,
                "dropped message from peer: process() is behind",
                "peer=%s type=%d", p->id_str, (int)type);
@@ -380,7 +382,58 @@ int rh_client_post(struct rafthttp_transport *t, struct rh_peer *p,
     return 0;
 }
 
+int rh_client_probe(struct rafthttp_transport *t, struct rh_peer *p)
+{
+    struct rh_xfer *x = xfer_new(t, p, XFER_PROBE, NULL);
+    if (x == NULL) {
+        return RAFTHTTP_ENOMEM;
+    }
+    /* etcd's prober sends no X- headers; one endpoint per probe. */
+    curl_slist_free_all(x->headers);
+    x->headers = NULL;
+    size_t n = p->picker.n;
+    snprintf(x->url, sizeof(x->url), "%s",
+             p->picker.urls[p->probe.pinned % (n > 0 ? n : 1)]);
+    x->easy = new_easy(x, "/raft/probing");
+    if (x->easy != NULL) {
+        curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS,
+                         (long)RH_PROBE_INTERVAL_MS);
+    }
+    int rv = xfer_start(t, x);
+    if (rv == 0) {
+        p->probe_xfer = x;
+    }
+    return rv;
+}
+
 /* ---------------------------------------------------------- endings */
+
+/* A probe ended (t->mu held): record it, log what the monitor says. */
+static void probe_done(struct rafthttp_transport *t, struct rh_xfer *x,
+                       CURLcode rc, long status)
+{
+    struct rh_peer *p = x->peer;
+    p->probe_xfer = NULL;
+    bool ok = false;
+    int64_t remote_ns = 0;
+    if (rc == CURLE_OK && status == 200 &&
+        rh_probe_parse(x->err_body, x->err_len, &ok, &remote_ns) == 0 &&
+        ok) {
+        curl_off_t us = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME_T, &us);
+        rh_probe_record_ok(&p->probe, (double)us / 1e6, remote_ns,
+                           rh_wall_ms() * 1000000);
+        for (int i = 0; i < 2; i++) { /* it answers: dial it now */
+            if (p->readers[i].xfer == NULL && !p->remote) {
+                p->readers[i].next_dial_ms = rh_now_ms();
+                p->readers[i].backoff_ms = t->cfg.dial_retry_min_ms;
+            }
+        }
+        return;
+    }
+    rh_probe_record_fail(&p->probe, p->picker.n);
+}
+
 
 static const char *const removed_detail =
     "the member has been permanently removed from the cluster";
@@ -435,12 +488,20 @@ static void post_done(struct rafthttp_transport *t, struct rh_xfer *x,
 {
     struct rh_peer *p = x->peer;
     int32_t type = x->job->type;
-    rh_account_sent(t, p, rh_pipeline_done(&p->pipeline, t->alloc, x->job));
+    size_t len = rh_pipeline_done(&p->pipeline, t->alloc, x->job);
+    rh_account_sent(t, p, len);
     x->job = NULL;
     if (p->removed || t->state != RH_STARTED) {
         return; /* dropped with the peer or the transport */
     }
+    bool app = type == RAFTHTTP_MSG_APP;
     if (rc == CURLE_OK && status == 204) {
+        curl_off_t us = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME_T, &us);
+        p->metrics.sent_bytes += len;
+        if (app) {
+            rh_follower_succ(&p->metrics.follower, (double)us / 1000.0);
+        }
         rh_mark_active(t, p, "pipeline");
         if (type == RAFTHTTP_MSG_SNAP) {
             rh_deliver_report(t, RH_EV_SNAPSHOT, p->id,
@@ -459,6 +520,9 @@ static void post_done(struct rafthttp_transport *t, struct rh_xfer *x,
         rh_deliver_report(t, RH_EV_CRITICAL, p->id, RAFTHTTP_EREMOVED,
                           removed_detail);
     }
+    if (app) {
+        rh_follower_fail(&p->metrics.follower);
+    }
     rh_urlpick_unreachable(&p->picker, x->url);
     rh_mark_inactive(t, p, "pipeline", why);
     rh_drop(t, p, type, RAFTHTTP_DROP_NO_CONNECTION, true);
@@ -473,6 +537,8 @@ static void finish(struct rafthttp_transport *t, struct rh_xfer *x,
     xfer_unlink(x);
     if (x->kind == XFER_STREAM) {
         stream_done(t, x, rc, status);
+    } else if (x->kind == XFER_PROBE) {
+        probe_done(t, x, rc, status);
     } else {
         post_done(t, x, rc, status);
     }

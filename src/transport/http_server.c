@@ -257,6 +257,7 @@ static enum MHD_Result pipeline_body_done(struct rafthttp_transport *t,
                       WITH_CLUSTER);
     }
     pthread_mutex_lock(&t->mu);
+    struct rh_peer *from = rh_find_peer(t, msg->m.from);
     unsigned status = 0;
     if (t->state != RH_STARTED) {
         status = 503;
@@ -270,6 +271,9 @@ static enum MHD_Result pipeline_body_done(struct rafthttp_transport *t,
         rh_drop(t, NULL, RAFTHTTP_MSG_APP, RAFTHTTP_DROP_RECV_FULL, false);
     } else {
         t->stats.received_msgs++;
+        if (from != NULL) {
+            from->metrics.received_bytes += bytes;
+        }
         conn->state = C_WAITING;
         conn->next_waiting = t->io->waiting;
         t->io->waiting = conn;
@@ -495,6 +499,7 @@ static ssize_t stream_pull(void *cls, uint64_t pos, char *buf, size_t max)
         MHD_suspend_connection(s->mhd);
     } else {
         rh_account_sent(t, s->peer, n);
+        s->peer->metrics.sent_bytes += n;
     }
     pthread_mutex_unlock(&t->mu);
     return (ssize_t)n;

@@ -61,6 +61,8 @@ int rh_client_post(struct rafthttp_transport *t, struct rh_peer *p,
                    struct rh_pipe_job *job);
 void rh_client_abort(struct rafthttp_transport *t, struct rh_xfer *x,
                      const char *why);
+/* GET <url>/raft/probing, as etcd's prober (t->mu). */
+int rh_client_probe(struct rafthttp_transport *t, struct rh_peer *p);
 /* Handles a finished transfer (t->mu not held). */
 void rh_client_done(struct rafthttp_transport *t, CURL *easy, CURLcode rc);
 /* Aborts every transfer of p (removal) or all (p == NULL). */

@@ -113,10 +113,37 @@ static int64_t tend_reader(struct rafthttp_transport *t, struct rh_peer *p,
     return r->up ? r->last_byte_ms + t->cfg.read_timeout_ms : INT64_MAX;
 }
 
+/* etcd's prober and its monitor: probes, RTT, warnings. */
+static int64_t tend_probe(struct rafthttp_transport *t, struct rh_peer *p,
+                          int64_t now)
+{
+    struct rh_probe_status *st = &p->probe;
+    if (p->probe_xfer == NULL && now >= st->next_probe_ms) {
+        st->next_probe_ms = now + RH_PROBE_INTERVAL_MS;
+        rh_client_probe(t, p);
+    }
+    int todo = rh_probe_monitor(st, now);
+    if (todo & RH_PROBE_OBSERVE_RTT) {
+        rh_histogram_observe(&p->metrics.rtt, st->srtt_s);
+    }
+    if (todo & RH_PROBE_WARN_UNHEALTHY) {
+        rh_log(&t->log, RAFTHTTP_LOG_WARN, "prober detected unhealthy status",
+               "peer=%s rtt=%.6fs loss=%llu/%llu", p->id_str, st->srtt_s,
+               (unsigned long long)st->loss, (unsigned long long)st->total);
+    }
+    if (todo & RH_PROBE_WARN_DRIFT) {
+        rh_log(&t->log, RAFTHTTP_LOG_WARN, "prober found high clock drift",
+               "peer=%s clock_drift=%.3fs rtt=%.6fs", p->id_str,
+               st->clock_diff_s, st->srtt_s);
+    }
+    int64_t due = st->next_probe_ms;
+    return st->next_monitor_ms < due ? st->next_monitor_ms : due;
+}
+
 static int64_t tend_peer(struct rafthttp_transport *t, struct rh_peer *p,
                          int64_t now)
 {
-    int64_t due = INT64_MAX;
+    int64_t due = p->remote ? INT64_MAX : tend_probe(t, p, now);
     for (int i = 0; i < 2 && !p->remote; i++) {
         due = min_due(due, tend_writer(t, p, &p->writers[i], now));
         due = min_due(due, tend_reader(t, p, &p->readers[i], now));

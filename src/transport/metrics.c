@@ -211,7 +211,7 @@ static void num_putc(struct numtext *t, char c)
     }
 }
 
-/* strconv's fmtE: d.ddde±XX with prec digits after the point. */
+/* strconv's fmtE: d.ddde+XX or d.ddde-XX with prec digits after the point. */
 static void num_fmt_e(struct numtext *t, const struct decimal *dec, int prec)
 {
     num_putc(t, dec->d[0]);

@@ -53,6 +53,7 @@ void rh_drop(struct rafthttp_transport *t, struct rh_peer *p,
         return;
     }
     p->dropped_msgs++;
+    p->metrics.sent_failures++;
     if (!report) {
         return;
     }
@@ -102,7 +103,13 @@ static void send_one(struct rafthttp_transport *t, struct rh_peer *p,
     size_t added = 0;
     int rv;
     if (w != NULL) {
+        int64_t t0 = rh_now_ns();
         rv = rh_stream_writer_push(w, t->alloc, m, room, &added);
+        if (rv == 0 && m->type == RAFTHTTP_MSG_APP) {
+            /* etcd's follower stats time the MsgApp encode. */
+            rh_follower_succ(&p->metrics.follower,
+                             (double)(rh_now_ns() - t0) / 1e6);
+        }
     } else {
         rv = rh_pipeline_push(&p->pipeline, t->alloc, m,
                               t->cfg.pipeline_queue_msgs, room, &added);

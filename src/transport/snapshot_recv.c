@@ -47,6 +47,8 @@ struct rh_snap_recv {
     bool want_room;                   /* the connection is parked */
     char reason[200];                 /* why saving failed */
     struct rh_reply *reply;           /* the connection's, until detached */
+    uint64_t from;                    /* the sender, for its metrics */
+    int64_t started_ms;
     pthread_cond_t cv;                /* the writer waits here (t->mu) */
 };
 
@@ -94,6 +96,29 @@ static void fail(struct rh_snap_recv *r, const char *why)
 }
 
 /* ------------------------------------------------------------ writer */
+
+/* Counts the upload in the sender's metrics (t->mu held). */
+static void count_upload(struct rh_snap_recv *r, int delta, bool ok)
+{
+    struct rh_peer *p = rh_find_peer(r->t, r->from);
+    if (p == NULL) {
+        return;
+    }
+    struct rh_peer_metrics *m = &p->metrics;
+    m->snap_recv_inflight += (uint64_t)(int64_t)delta;
+    if (delta > 0) {
+        return;
+    }
+    if (ok) {
+        m->snap_recv_success++;
+        m->received_bytes += r->db_bytes;
+        rh_histogram_observe(&m->snap_recv_s,
+                             (double)(rh_now_ms() - r->started_ms) / 1000.0);
+    } else {
+        m->snap_recv_failures++;
+    }
+}
+
 
 /* Hands the saved snapshot to process_snapshot() (t->mu held). */
 static void deliver(struct rh_snap_recv *r, const char *path)
@@ -189,6 +214,7 @@ static void *writer_main(void *arg)
         rh_log(&t->log, RAFTHTTP_LOG_WARN, "snapshot not saved", "reason=\"%s\"",
                r->reason);
     }
+    count_upload(r, -1, complete && !r->failed);
     unref(r);
     /* Last: once the count drops, stop may free t. */
     t->snap_recv_threads--;
@@ -200,6 +226,9 @@ static void *writer_main(void *arg)
 /* The head is in: the writer starts (t->mu held). */
 static int start_writer(struct rh_snap_recv *r)
 {
+    r->from = r->msg->m.from;
+    r->started_ms = rh_now_ms();
+    count_upload(r, 1, false);
     pthread_t th;
     pthread_attr_t attr;
     pthread_attr_init(&attr);

@@ -44,6 +44,7 @@ struct rh_snap_send {
     const char *why;               /* its text */
     atomic_bool cancel;
     char url[512];
+    int64_t started_ms;
     int64_t last_move_ms;          /* when bytes last moved */
     int64_t sent_all_ms;           /* when the last byte was handed over */
     curl_off_t last_ul;
@@ -248,6 +249,16 @@ static void report(struct rh_snap_send *s, int result, long status)
 {
     struct rafthttp_transport *t = s->t;
     struct rh_peer *p = s->peer;
+    p->metrics.snap_send_inflight--;
+    if (result == 0) {
+        p->metrics.snap_send_success++;
+        p->metrics.sent_bytes += s->head.len + s->src.size;
+        rh_histogram_observe(&p->metrics.snap_send_s,
+                             (double)(rh_now_ms() - s->started_ms) / 1000.0);
+    } else {
+        p->metrics.snap_send_failures++;
+        p->metrics.sent_failures++;
+    }
     rh_deliver_report(t, RH_EV_SNAPSHOT, p->id,
                       result == 0 ? RAFTHTTP_SNAPSHOT_FINISH
                                   : RAFTHTTP_SNAPSHOT_FAILURE,
@@ -348,6 +359,8 @@ static int start_sender(struct rafthttp_transport *t, struct rh_snap_send *s)
     }
     rh_peer_ref(s->peer);
     s->peer->snap_send = s;
+    s->peer->metrics.snap_send_inflight++;
+    s->started_ms = rh_now_ms();
     t->snap_send_threads++;
     return 0;
 }

@@ -452,6 +452,7 @@ void rh_mark_active(struct rafthttp_transport *t, struct rh_peer *p,
                     const char *source)
 {
     if (rh_peer_activate(p)) {
+        p->metrics.active = true;
         rh_log(&t->log, RAFTHTTP_LOG_INFO, "peer became active",
                "peer=%s source=%s", p->id_str, source);
     }
@@ -463,6 +464,8 @@ void rh_mark_inactive(struct rafthttp_transport *t, struct rh_peer *p,
     char why[128];
     snprintf(why, sizeof(why), "%s: %s", source, reason);
     if (rh_peer_deactivate(p, why)) {
+        p->metrics.active = false;
+        p->metrics.disconnects++;
         rh_log(&t->log, RAFTHTTP_LOG_WARN, "peer became inactive",
                "peer=%s source=%s reason=\"%s\"", p->id_str, source, reason);
     }
@@ -483,6 +486,89 @@ static void fill_status(const struct rh_peer *p,
     st->sent_msgs = p->sent_msgs;
     st->received_msgs = p->received_msgs;
     st->dropped_msgs = p->dropped_msgs;
+    st->msgapp_queued_bytes =
+        rh_stream_writer_queued(&p->writers[RH_STREAM_MSGAPPV2]);
+    st->message_queued_bytes =
+        rh_stream_writer_queued(&p->writers[RH_STREAM_MESSAGE]);
+    st->pipeline_queued = p->pipeline.queued;
+    st->probe_healthy = p->probe.healthy;
+    st->rtt_s = p->probe.srtt_s;
+    st->clock_diff_s = p->probe.clock_diff_s;
+    st->probes = p->probe.total;
+    st->probe_failures = p->probe.loss;
+}
+
+/* ------------------------------------------------------------- metrics */
+
+/* Copies every peer's metrics (t->mu held); *n set. */
+static struct rh_peer_metrics *copy_metrics(struct rafthttp_transport *t,
+                                            size_t *n)
+{
+    size_t count = 0;
+    for (struct rh_peer *p = t->peers; p != NULL; p = p->next) {
+        count++;
+    }
+    struct rh_peer_metrics *m = rh_calloc(t->alloc, count, sizeof(*m));
+    if (m == NULL) {
+        return NULL;
+    }
+    size_t i = 0;
+    for (struct rh_peer *p = t->peers; p != NULL; p = p->next, i++) {
+        m[i] = p->metrics;
+        m[i].active = p->active;
+        m[i].queued_bytes = p->queued_bytes;
+        m[i].queued_msgs = p->pipeline.queued;
+        m[i].dropped = p->dropped_msgs;
+    }
+    *n = count;
+    return m;
+}
+
+/* Formats with fmt into the caller's buffer. */
+static int format_out(struct rafthttp_transport *t, bool leader, char *buf,
+                      size_t cap, size_t *len)
+{
+    if (!valid(t) || len == NULL || (buf == NULL && cap > 0)) {
+        return RAFTHTTP_EINVAL;
+    }
+    struct rafthttp_stats stats;
+    size_t n = 0;
+    pthread_mutex_lock(&t->mu);
+    struct rh_peer_metrics *m = copy_metrics(t, &n);
+    stats = t->stats;
+    stats.queued_bytes = t->queued_bytes;
+    pthread_mutex_unlock(&t->mu);
+    if (m == NULL) {
+        return RAFTHTTP_ENOMEM;
+    }
+    struct rh_buf out;
+    rh_buf_init(&out, t->alloc, SIZE_MAX);
+    int rv = leader ? rh_leader_stats_format(t->local.id, m, n, &out)
+                    : rh_metrics_format(m, n, t->local.id, &stats, &out);
+    rh_free(t->alloc, m);
+    if (rv == 0) {
+        *len = out.len;
+        if (out.len >= cap) {
+            rv = RAFTHTTP_ETOOBIG;
+        } else {
+            memcpy(buf, out.data, out.len);
+            buf[out.len] = '\0';
+        }
+    }
+    rh_buf_close(&out);
+    return rv;
+}
+
+int rafthttp_transport_metrics(struct rafthttp_transport *t, char *buf,
+                               size_t cap, size_t *len)
+{
+    return format_out(t, false, buf, cap, len);
+}
+
+int rafthttp_transport_leader_stats(struct rafthttp_transport *t, char *buf,
+                                    size_t cap, size_t *len)
+{
+    return format_out(t, true, buf, cap, len);
 }
 
 int rafthttp_transport_peer_status(struct rafthttp_transport *t, uint64_t id,

@@ -130,6 +130,11 @@ static void quiet_log(enum rafthttp_log_level level, const char *msg,
                       const char *fields, void *ud)
 {
     struct tc_node *n = ud;
+    if (strcmp(msg, "prober detected unhealthy status") == 0) {
+        pthread_mutex_lock(&n->mu);
+        n->unhealthy_warnings++;
+        pthread_mutex_unlock(&n->mu);
+    }
     if (getenv("TC_VERBOSE") != NULL) {
         fprintf(stderr, "node %llu: %d %s %s\n", (unsigned long long)n->id,
                 (int)level, msg, fields);

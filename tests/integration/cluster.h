@@ -47,6 +47,7 @@ struct tc_node {
     char snap_path[1200];                   /* the last one processed */
     unsigned snapshots;                     /* process_snapshot calls */
     int snapshot_delay_ms;                  /* slow to apply one */
+    unsigned unhealthy_warnings;            /* prober log lines seen */
     void (*tune)(struct rafthttp_config *cfg);
 };
 
