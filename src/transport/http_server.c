@@ -40,6 +40,7 @@ enum conn_state {
     C_BODY,     /* a pipeline body coming in (or a stream answered) */
     C_SNAP,     /* a snapshot body coming in */
     C_WAITING,  /* parked until process() (or the snapshot writer) is done */
+    C_REJECTED, /* refused mid-body: the rest is read, then the answer */
     C_ANSWERED  /* answered early: the rest of the body is ignored */
 };
 
@@ -52,7 +53,17 @@ struct rh_conn {
     bool too_big;                   /* the body passed max_msg_bytes */
     struct rh_reply reply;
     struct rh_snap_recv *snap;      /* a snapshot upload, or NULL */
+    int reject_status;              /* C_REJECTED: the answer to give */
+    char reject_reason[200];
+    size_t discarded;               /* C_REJECTED: body bytes read since */
 };
+
+/*
+ * A refused upload is read to its end so that the answer can be sent; past
+ * this much the connection is closed instead (a refused 2 GiB snapshot is
+ * not worth reading).
+ */
+#define MAX_DISCARD_BYTES (16u * 1024 * 1024)
 
 /* One stream response (lives as long as the MHD response). */
 struct stream_ctx {
@@ -379,6 +390,7 @@ static enum MHD_Result on_pipeline(struct rafthttp_transport *t,
     case C_WAITING:
         return pipeline_reply(t, c, conn);
     case C_SNAP:
+    case C_REJECTED:
     case C_ANSWERED:
         break;
     }
@@ -429,9 +441,16 @@ static enum MHD_Result snapshot_body(struct rafthttp_transport *t,
     }
     pthread_mutex_unlock(&t->mu);
     if (status != 0) {
+        /*
+         * libmicrohttpd takes no answer in the middle of an upload: read
+         * the rest, answer at its end.
+         */
         *size = 0;
-        conn->state = C_ANSWERED;
-        return refuse(t, c, (int)status, why, WITH_CLUSTER);
+        conn->state = C_REJECTED;
+        conn->reject_status = status;
+        snprintf(conn->reject_reason, sizeof(conn->reject_reason), "%s",
+                 why);
+        return MHD_YES;
     }
     *size -= used;
     return MHD_YES;
@@ -473,6 +492,15 @@ static enum MHD_Result on_snapshot(struct rafthttp_transport *t,
                          : snapshot_end(t, c, conn);
     case C_WAITING:
         return pipeline_reply(t, c, conn);
+    case C_REJECTED:
+        if (*size == 0) {
+            conn->state = C_ANSWERED;
+            return refuse(t, c, conn->reject_status, conn->reject_reason,
+                          WITH_CLUSTER);
+        }
+        conn->discarded += *size;
+        *size = 0;
+        return conn->discarded <= MAX_DISCARD_BYTES ? MHD_YES : MHD_NO;
     default:
         *size = 0; /* answered already: the rest is dropped */
         return MHD_YES;

@@ -29,7 +29,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <curl/curl.h>
+
 #include "cluster.h"
+#include "stream/stream.h"
 
 /* A database made up on the fly: byte i is (i * 31 + 7) & 0xff. */
 struct source {
@@ -228,7 +231,7 @@ static void test_round_trips(void **state)
     round_trip(3u * 1024 * 1024 + 5, 1000);
 }
 
-static void test_large_from_env(void **state)
+static void test_large_round_trip(void **state)
 {
     (void)state;
     const char *env = getenv("RH_SNAPSHOT_BYTES");
@@ -236,6 +239,50 @@ static void test_large_from_env(void **state)
         skip();
     }
     round_trip(strtoull(env, NULL, 10), 0xabcdef);
+}
+
+/*
+ * While node 1 sends node 2 a large snapshot, node 3's heartbeats to node
+ * 2 keep arriving: they are all processed before the snapshot is done.
+ */
+static void test_large_heartbeats_keep_flowing(void **state)
+{
+    (void)state;
+    const char *env = getenv("RH_SNAPSHOT_BYTES");
+    if (env == NULL) {
+        skip();
+    }
+    struct tc_cluster c;
+    tc_start(&c, 3, NULL);
+    tc_connect_all(&c);
+    assert_true(tc_wait_streams(&c, 0, 1));
+    assert_true(tc_wait_streams(&c, 2, 1));
+    struct source s;
+    uint64_t size = strtoull(env, NULL, 10);
+    source_init(&s, size, size);
+    assert_int_equal(send_snap(&c.nodes[0], 2, &s, 99), 0);
+    size_t beats = 0;
+    for (int i = 0; i < 50; i++) {
+        struct rafthttp_message hb = {.type = RAFTHTTP_MSG_HEARTBEAT,
+                                      .from = 3, .to = 2, .term = 3};
+        rafthttp_transport_send(c.nodes[2].t, &hb, 1);
+        tc_sleep_ms(2);
+    }
+    for (int i = 0; i < 1000 && beats < 50; i++) {
+        pthread_mutex_lock(&c.nodes[1].mu);
+        beats = c.nodes[1].n_records;
+        pthread_mutex_unlock(&c.nodes[1].mu);
+        tc_sleep_ms(1);
+    }
+    pthread_mutex_lock(&s.mu);
+    int done_before = s.done_calls;
+    pthread_mutex_unlock(&s.mu);
+    assert_int_equal(beats, 50);
+    if (size >= (512u << 20)) {
+        assert_int_equal(done_before, 0); /* the snapshot was still going */
+    }
+    assert_int_equal(wait_done(&s), 0);
+    tc_stop(&c);
 }
 
 /* A failed snapshot: FAILURE once, done() once with an error, no file. */
@@ -496,11 +543,107 @@ static void test_bad_arguments(void **state)
     tc_stop(&c);
 }
 
+struct answer {
+    long status;
+    char body[256];
+    size_t len;
+};
+
+static size_t keep_body(char *p, size_t size, size_t n, void *ud)
+{
+    struct answer *a = ud;
+    size_t len = size * n;
+    size_t take = len < sizeof(a->body) - 1 - a->len
+                      ? len
+                      : sizeof(a->body) - 1 - a->len;
+    memcpy(a->body + a->len, p, take);
+    a->len += take;
+    a->body[a->len] = '\0';
+    return len;
+}
+
+/* POSTs body to node's /raft/snapshot with etcd's headers. */
+static struct answer post_snapshot(struct tc_node *node, const char *method,
+                                   const char *cluster, const uint8_t *body,
+                                   size_t len)
+{
+    char url[128], cid[64];
+    snprintf(url, sizeof(url), "%s/raft/snapshot", node->url);
+    snprintf(cid, sizeof(cid), "X-Etcd-Cluster-ID: %s", cluster);
+    struct curl_slist *h = curl_slist_append(NULL, "X-Server-Version: 3.4.23");
+    h = curl_slist_append(h, "X-Min-Cluster-Version: 3.0.0");
+    h = curl_slist_append(h, cid);
+    h = curl_slist_append(h, "X-Server-From: 9");
+    struct answer a = {0};
+    CURL *e = curl_easy_init();
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, (const char *)body);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)len);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, keep_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &a);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 5000L);
+    CURLcode rc = curl_easy_perform(e);
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &a.status);
+    } else {
+        fprintf(stderr, "post_snapshot: %s\n", curl_easy_strerror(rc));
+    }
+    curl_easy_cleanup(e);
+    curl_slist_free_all(h);
+    return a;
+}
+
+static void expect(struct answer a, long status, const char *body)
+{
+    assert_int_equal(a.status, status);
+    assert_string_equal(a.body, body);
+}
+
+/* etcd's answers to bad snapshot uploads; nothing is left on disk. */
+static void test_bad_uploads(void **state)
+{
+    (void)state;
+    struct tc_cluster c;
+    tc_start(&c, 1, NULL);
+    struct tc_node *n = &c.nodes[0];
+    struct rh_buf b;
+    rh_buf_init(&b, NULL, 1 << 20);
+    struct rafthttp_message app = {.type = RAFTHTTP_MSG_APP, .to = 1};
+    assert_int_equal(rh_msg_frame_encode(NULL, &app, &b), 0);
+    expect(post_snapshot(n, "POST", "1000", b.data, b.len), 400,
+           "wrong raft message type\n");
+    uint8_t huge[16] = {0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    expect(post_snapshot(n, "POST", "1000", huge, sizeof(huge)), 400,
+           "failed to decode raft message (rafthttp: error limit "
+           "exceeded)\n");
+    expect(post_snapshot(n, "POST", "1000", huge, 0), 400,
+           "failed to decode raft message (unexpected EOF)\n");
+    expect(post_snapshot(n, "PUT", "1000", huge, 0), 405,
+           "Method Not Allowed\n");
+    expect(post_snapshot(n, "POST", "2000", huge, 0), 412,
+           "cluster ID mismatch\n");
+    /* A head but a body cut short of nothing: an empty database is fine. */
+    rh_buf_reset(&b);
+    struct rafthttp_message snap = {.type = RAFTHTTP_MSG_SNAP, .from = 9,
+                                    .to = 1};
+    snap.snapshot.metadata.index = 5;
+    assert_int_equal(rh_msg_frame_encode(NULL, &snap, &b), 0);
+    expect(post_snapshot(n, "POST", "1000", b.data, b.len), 204, "");
+    rh_buf_close(&b);
+    bool tmp;
+    assert_int_equal(count_files(n->snap_dir, &tmp), 1);
+    assert_false(tmp);
+    tc_stop(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trips),
-        cmocka_unit_test(test_large_from_env),
+        cmocka_unit_test(test_large_round_trip),
+        cmocka_unit_test(test_large_heartbeats_keep_flowing),
         cmocka_unit_test(test_short_and_long_sources),
         cmocka_unit_test(test_over_limit),
         cmocka_unit_test(test_receiver_cannot_write),
@@ -511,9 +654,10 @@ int main(void)
         cmocka_unit_test(test_stop_during_transfer),
         cmocka_unit_test(test_no_answer_times_out),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_bad_uploads),
     };
     if (getenv("RH_SNAPSHOT_BYTES") != NULL) {
-        cmocka_set_test_filter("test_large_from_env");
+        cmocka_set_test_filter("test_large_*");
     }
     return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);
 }
