@@ -391,6 +391,8 @@ enum fam_value {
     V_DROPPED,
     V_QUEUED_BYTES,
     V_QUEUED_MSGS,
+    V_MSGAPP_QUEUED,
+    V_MESSAGE_QUEUED,
     V_NONE
 };
 
@@ -455,6 +457,12 @@ static const struct family families[] = {
     {"rafthttp_dropped_messages_total",
      "Total number of raft messages dropped, by reason.", FAM_COUNTER,
      LABELS_REASON, V_NONE},
+    {"rafthttp_message_stream_queued_bytes",
+     "Bytes queued on the message stream to a peer, not yet written.",
+     FAM_GAUGE, LABELS_TO, V_MESSAGE_QUEUED},
+    {"rafthttp_msgapp_stream_queued_bytes",
+     "Bytes queued on the msgapp stream to a peer, not yet written.",
+     FAM_GAUGE, LABELS_TO, V_MSGAPP_QUEUED},
     {"rafthttp_peer_dropped_messages_total",
      "Total number of messages to a peer that were dropped.", FAM_COUNTER,
      LABELS_TO, V_DROPPED},
@@ -464,6 +472,7 @@ static const struct family families[] = {
     {"rafthttp_peer_queued_messages",
      "Messages queued for a peer and not yet written.", FAM_GAUGE, LABELS_TO,
      V_QUEUED_MSGS},
+
 };
 
 /* Label values of rafthttp_dropped_messages_total, by drop reason. */
@@ -585,6 +594,10 @@ static uint64_t peer_value(const struct rh_peer_metrics *m, enum fam_value v)
         return (uint64_t)m->queued_bytes;
     case V_QUEUED_MSGS:
         return m->queued_msgs;
+    case V_MSGAPP_QUEUED:
+        return (uint64_t)m->stream_queued[0];
+    case V_MESSAGE_QUEUED:
+        return (uint64_t)m->stream_queued[1];
     default:
         return 0;
     }

@@ -519,6 +519,9 @@ static struct rh_peer_metrics *copy_metrics(struct rafthttp_transport *t,
         m[i].queued_bytes = p->queued_bytes;
         m[i].queued_msgs = p->pipeline.queued;
         m[i].dropped = p->dropped_msgs;
+        for (int k = 0; k < 2; k++) {
+            m[i].stream_queued[k] = rh_stream_writer_queued(&p->writers[k]);
+        }
     }
     *n = count;
     return m;

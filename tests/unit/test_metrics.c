@@ -390,6 +390,8 @@ static const struct fam_spec fam_specs[] = {
      true},
     {"rafthttp_dropped_messages_by_type_total", "counter", {"type"}, 1, false},
     {"rafthttp_dropped_messages_total", "counter", {"reason"}, 1, false},
+    {"rafthttp_message_stream_queued_bytes", "gauge", {"To"}, 1, true},
+    {"rafthttp_msgapp_stream_queued_bytes", "gauge", {"To"}, 1, true},
     {"rafthttp_peer_dropped_messages_total", "counter", {"To"}, 1, true},
     {"rafthttp_peer_queued_bytes", "gauge", {"To"}, 1, true},
     {"rafthttp_peer_queued_messages", "gauge", {"To"}, 1, true},
