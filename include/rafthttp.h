@@ -268,6 +268,24 @@ typedef void (*rafthttp_log_fn)(enum rafthttp_log_level level,
                                 const char *msg, const char *fields,
                                 void *user_data);
 
+/*
+ * etcd's member ID (membership.NewMember with no timestamp): the first 8
+ * bytes, big-endian, of SHA-1 over the member's peer URLs sorted and
+ * concatenated, then the cluster token. URLs as etcd prints them
+ * ("http://127.0.0.1:2380"). Returns 0, RAFTHTTP_EINVAL or
+ * RAFTHTTP_ENOMEM.
+ */
+RAFTHTTP_API int rafthttp_member_id(const char *const *peer_urls, size_t n,
+                                    const char *cluster_token, uint64_t *id);
+
+/*
+ * etcd's cluster ID: the first 8 bytes, big-endian, of SHA-1 over the
+ * member IDs sorted ascending, each as 8 big-endian bytes. Returns 0,
+ * RAFTHTTP_EINVAL (no members) or RAFTHTTP_ENOMEM.
+ */
+RAFTHTTP_API int rafthttp_cluster_id(const uint64_t *member_ids, size_t n,
+                                     uint64_t *id);
+
 /* ---------------------------------------------------------------- config */
 
 /* Defaults, etcd's where etcd has one. */

@@ -3,6 +3,11 @@
  * reads them. The header checks compare these strings byte for byte, so the
  * formatting must never vary (no padding, lower case).
  */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
 #include "common.h"
 
 char *rafthttp_id_format(uint64_t id, char buf[RAFTHTTP_ID_STRLEN])
@@ -50,4 +55,86 @@ int rafthttp_id_parse(const char *s, uint64_t *id)
     }
     *id = v;
     return 0;
+}
+
+/* ----------------------------------------------------- etcd's member IDs */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a;
+    uint64_t y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The first 8 bytes of the SHA-1 digest, big-endian; frees ctx. */
+static int digest_id(EVP_MD_CTX *ctx, uint64_t *id)
+{
+    uint8_t md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    int ok = EVP_DigestFinal_ex(ctx, md, &len) == 1 && len >= 8;
+    EVP_MD_CTX_free(ctx);
+    if (!ok) {
+        return RAFTHTTP_ENOMEM;
+    }
+    *id = rh_get_be64(md);
+    return 0;
+}
+
+static EVP_MD_CTX *sha1_new(void)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) != 1) {
+        EVP_MD_CTX_free(ctx);
+        ctx = NULL;
+    }
+    return ctx;
+}
+
+int rafthttp_member_id(const char *const *peer_urls, size_t n,
+                       const char *cluster_token, uint64_t *id)
+{
+    enum { MAX_URLS = 64 };
+    const char *sorted[MAX_URLS];
+    if (peer_urls == NULL || n == 0 || n > MAX_URLS || id == NULL) {
+        return RAFTHTTP_EINVAL;
+    }
+    memcpy(sorted, peer_urls, n * sizeof(*sorted));
+    qsort(sorted, n, sizeof(*sorted), cmp_str);
+    EVP_MD_CTX *ctx = sha1_new();
+    if (ctx == NULL) {
+        return RAFTHTTP_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        EVP_DigestUpdate(ctx, sorted[i], strlen(sorted[i]));
+    }
+    if (cluster_token != NULL) {
+        EVP_DigestUpdate(ctx, cluster_token, strlen(cluster_token));
+    }
+    return digest_id(ctx, id);
+}
+
+int rafthttp_cluster_id(const uint64_t *member_ids, size_t n, uint64_t *id)
+{
+    enum { MAX_MEMBERS = 1024 };
+    uint64_t sorted[MAX_MEMBERS];
+    if (member_ids == NULL || n == 0 || n > MAX_MEMBERS || id == NULL) {
+        return RAFTHTTP_EINVAL;
+    }
+    memcpy(sorted, member_ids, n * sizeof(*sorted));
+    qsort(sorted, n, sizeof(*sorted), cmp_u64);
+    EVP_MD_CTX *ctx = sha1_new();
+    if (ctx == NULL) {
+        return RAFTHTTP_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint8_t be[8];
+        rh_put_be64(be, sorted[i]);
+        EVP_DigestUpdate(ctx, be, sizeof(be));
+    }
+    return digest_id(ctx, id);
 }

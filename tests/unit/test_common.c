@@ -815,9 +815,30 @@ static void test_calloc_overflow(void **state)
     assert_int_equal(t.live, 0);
 }
 
+/* etcd's own values (membership.NewMember / NewClusterFromURLsMap, 3.4). */
+static void test_member_and_cluster_ids(void **state)
+{
+    (void)state;
+    const char *one[] = {"http://127.0.0.1:2380"};
+    const char *two[] = {"http://127.0.0.1:22380", "http://10.0.0.2:2380"};
+    uint64_t a, b, c, d;
+    assert_int_equal(rafthttp_member_id(one, 1, "etcd-cluster", &a), 0);
+    assert_int_equal(a, 0xb71f75320dc06a6cu);
+    assert_int_equal(rafthttp_member_id(two, 2, "tok", &b), 0);
+    assert_int_equal(b, 0x519f43c8fe8ed7u);
+    assert_int_equal(rafthttp_member_id(two, 2, "etcd-cluster", &c), 0);
+    assert_int_equal(c, 0xc2338e666a801c8du);
+    uint64_t ids[] = {c, a}; /* order does not matter */
+    assert_int_equal(rafthttp_cluster_id(ids, 2, &d), 0);
+    assert_int_equal(d, 0x2afbf8164e47c253u);
+    assert_int_equal(rafthttp_member_id(NULL, 0, "t", &a), RAFTHTTP_EINVAL);
+    assert_int_equal(rafthttp_cluster_id(ids, 0, &d), RAFTHTTP_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_member_and_cluster_ids),
         cmocka_unit_test(test_buf_append_and_limit),
         cmocka_unit_test(test_buf_growth_keeps_contents),
         cmocka_unit_test(test_buf_extend_and_reset),
