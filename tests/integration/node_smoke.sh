@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Smoke test of the example member program: two rafthttp-node processes on
 # loopback find each other, print status lines, stop on their own and print
-# a summary that shows the peer active; a third stops cleanly on SIGTERM;
-# bad arguments exit with status 2.
+# a summary that shows the peer active; meanwhile node 1 sends node 2 a
+# 3 MiB snapshot database (--send-snapshot), which must land byte for byte
+# in node 2's --data-dir, and serves its metrics (--metrics-listen), which
+# are fetched while it runs; a third stops cleanly on SIGTERM; bad
+# arguments exit with status 2.
 #
 # usage: node_smoke.sh PATH/TO/rafthttp-node
 set -euo pipefail
@@ -43,6 +46,57 @@ print(a.getsockname()[1], b.getsockname()[1])'
   fi
 }
 
+# http_get URL FILE: the body of URL into FILE; prints the HTTP status (0
+# or 000 if there was no answer), or "skip" when there is no HTTP client.
+http_get() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -s -m 5 -o "$2" -w '%{http_code}' "$1" || true
+  elif command -v python3 >/dev/null 2>&1; then
+    python3 - "$1" "$2" <<'PY'
+import sys, urllib.error, urllib.request
+try:
+    with urllib.request.urlopen(sys.argv[1], timeout=5) as r:
+        body, code = r.read(), r.status
+except urllib.error.HTTPError as e:
+    body, code = e.read(), e.code
+except Exception:
+    body, code = b"", 0
+with open(sys.argv[2], "wb") as f:
+    f.write(body)
+print(code)
+PY
+  else
+    echo skip
+  fi
+}
+
+# wait_line FILE REGEX SECONDS: true once a line of FILE matches, false
+# after SECONDS.
+wait_line() {
+  local ticks=$(($3 * 10))
+  while [ "$ticks" -gt 0 ]; do
+    grep -qE "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+    ticks=$((ticks - 1))
+  done
+  return 1
+}
+
+# fetch_metrics: node 1's /metrics, /v2/stats/leader and a wrong path,
+# once it has reported the snapshot sent (or after 5 s). Sets
+# code_metrics, code_leader and code_missing: HTTP statuses, "skip"
+# without an HTTP client, "none" if node 1 printed no metrics URL.
+fetch_metrics() {
+  local url
+  code_metrics=none code_leader=none code_missing=none
+  wait_line "$work/n1.out" '^snapshot sent ' 5 || true
+  url=$(sed -n 's/^metrics url=//p' "$work/n1.out")
+  [ -n "$url" ] || return 0
+  code_metrics=$(http_get "$url/metrics" "$work/metrics.txt")
+  code_leader=$(http_get "$url/v2/stats/leader" "$work/leader.json")
+  code_missing=$(http_get "$url/nope" "$work/missing.txt")
+}
+
 # wait_exit PID SECONDS: the exit status of PID, or 124 (killed) after
 # SECONDS.
 wait_exit() {
@@ -63,25 +117,31 @@ wait_exit() {
 
 # Node 1 runs two seconds longer than node 2, so node 2 still sees node 1
 # active when it stops; node 1 then sees node 2 gone and reports it
-# was_active=true, active=false.
-# Sets rc1 and rc2.
+# was_active=true, active=false. Node 1 sends the snapshot as soon as it
+# sees node 2 active; its metrics are fetched while both run.
+# Sets rc1 and rc2, and the code_* of fetch_metrics.
 run_pair() {
   local p1=$1 p2=$2
   rc1=0
   rc2=0
+  rm -rf "$work/data1" "$work/data2" "$work"/*.out "$work"/*.err
   "$node" --id 1 --cluster-id 1000 --listen "http://127.0.0.1:$p1" \
     --peer "2=http://127.0.0.1:$p2" --duration 6 --status-interval 1 \
-    --data-dir "$work/data1" >"$work/n1.out" 2>"$work/n1.err" &
+    --data-dir "$work/data1" --send-snapshot "2=$work/snap.db" \
+    --metrics-listen http://127.0.0.1:0 >"$work/n1.out" 2>"$work/n1.err" &
   local pid1=$!
   pids+=("$pid1")
   "$node" --id 2 --cluster-id 1000 --listen "http://127.0.0.1:$p2" \
     --peer "1=http://127.0.0.1:$p1" --duration 4 --status-interval 1 \
-    >"$work/n2.out" 2>"$work/n2.err" &
+    --data-dir "$work/data2" >"$work/n2.out" 2>"$work/n2.err" &
   local pid2=$!
   pids+=("$pid2")
+  fetch_metrics
   wait_exit "$pid2" 30 || rc2=$?
   wait_exit "$pid1" 30 || rc1=$?
 }
+
+head -c $((3 * 1024 * 1024)) /dev/urandom >"$work/snap.db"
 
 attempt=0
 while :; do
@@ -112,6 +172,37 @@ grep -q '^summary member=1 .* stopped_by=duration' "$work/n1.out" ||
 grep -q '^summary transport ' "$work/n2.out" ||
   fail "node 2's transport summary is missing"
 [ -d "$work/data1" ] || fail "--data-dir was not created"
+
+# The snapshot: sent, received, and saved whole in node 2's --data-dir.
+grep -q '^snapshot sent to=2 result=ok ' "$work/n1.out" ||
+  fail "node 1 did not report the snapshot sent"
+grep -q '^snapshot received from=1 index=1 .* bytes=3145728$' \
+  "$work/n2.out" || fail "node 2 did not report the snapshot received"
+saved=("$work"/data2/*.snap.db)
+if [ "${#saved[@]}" != 1 ] || [ ! -f "${saved[0]}" ]; then
+  fail "want one .snap.db in node 2's --data-dir: ${saved[*]}"
+fi
+[ "$(wc -c <"${saved[0]}")" = "$(wc -c <"$work/snap.db")" ] ||
+  fail "saved snapshot size differs from the source"
+cmp -s "${saved[0]}" "$work/snap.db" ||
+  fail "saved snapshot content differs from the source"
+
+# The metrics, as fetched while node 1 ran.
+if [ "$code_metrics" = skip ]; then
+  echo "node_smoke: no curl or python3: metrics checks skipped" >&2
+else
+  grep -q '^metrics url=http://127.0.0.1:[1-9][0-9]*$' "$work/n1.out" ||
+    fail "node 1 did not print its metrics URL"
+  [ "$code_metrics" = 200 ] || fail "GET /metrics: status $code_metrics"
+  grep -q '^etcd_network_active_peers' "$work/metrics.txt" ||
+    fail "/metrics has no etcd_network_active_peers"
+  grep -qF 'etcd_network_snapshot_send_success{To="2"} 1' \
+    "$work/metrics.txt" || fail "/metrics does not count the snapshot"
+  [ "$code_leader" = 200 ] || fail "GET /v2/stats/leader: status $code_leader"
+  grep -q '"leader":"1"' "$work/leader.json" ||
+    fail "/v2/stats/leader does not name member 1"
+  [ "$code_missing" = 404 ] || fail "GET /nope: status $code_missing"
+fi
 
 # A lone node stops cleanly on SIGTERM.
 read -r port1 _ < <(free_ports)
@@ -147,6 +238,19 @@ expect_usage "duplicate peer" --id 1 "${ok[@]}" \
   --peer 2=http://127.0.0.1:2 --peer 2=http://127.0.0.1:3
 expect_usage "peer is self" --id 1 "${ok[@]}" --peer 1=http://127.0.0.1:2
 expect_usage "bad duration" --id 1 "${ok[@]}" --duration -1
+peer2=(--peer "2=http://127.0.0.1:2")
+expect_usage "missing snapshot file" --id 1 "${ok[@]}" "${peer2[@]}" \
+  --send-snapshot "2=$work/no-such-file"
+expect_usage "snapshot file is a directory" --id 1 "${ok[@]}" "${peer2[@]}" \
+  --send-snapshot "2=$work"
+expect_usage "snapshot to a non-peer" --id 1 "${ok[@]}" "${peer2[@]}" \
+  --send-snapshot "3=$work/snap.db"
+expect_usage "bad snapshot ID" --id 1 "${ok[@]}" "${peer2[@]}" \
+  --send-snapshot "xyz=$work/snap.db"
+expect_usage "two snapshots" --id 1 "${ok[@]}" "${peer2[@]}" \
+  --send-snapshot "2=$work/snap.db" --send-snapshot "2=$work/snap.db"
+expect_usage "bad metrics URL" --id 1 "${ok[@]}" \
+  --metrics-listen 127.0.0.1:0
 
 rc=0
 "$node" --help >"$work/help.out" 2>&1 || rc=$?

@@ -1,16 +1,20 @@
 /*
  * The command line of rafthttp-node: one handler per option, then the
  * checks that need all of them (required options, peer IDs against our
- * own). Every complaint is one line on stderr naming the option and the
- * value; the caller exits with status 2.
+ * own, the --send-snapshot target against the peers). Every complaint is
+ * one line on stderr naming the option and the value; the caller exits
+ * with status 2.
  *
  * URLs are checked by the library itself (rafthttp_config_validate), so
- * that what passes here is what the transport and add_peer accept.
+ * that what passes here is what the transport and add_peer accept; the
+ * --metrics-listen URL, which is ours, by metrics_url_parse. The
+ * --send-snapshot file is opened at startup by the caller, not here.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics_http.h"
 #include "options.h"
 
 static const char *const usage_text[] = {
@@ -18,7 +22,9 @@ static const char *const usage_text[] = {
     "",
     "Runs one raft member's transport (etcd 3.4 rafthttp) with a built-in",
     "follower that grants votes and acknowledges appends, heartbeats and",
-    "snapshots. Status and summary lines go to stdout, the log to stderr.",
+    "snapshots. It can send one snapshot database to a peer and serve the",
+    "transport's metrics. Status, snapshot and summary lines go to stdout,",
+    "the log to stderr.",
     "",
     "  --id HEX                   this member's ID (not 0)",
     "  --cluster-id HEX           the cluster's ID (not 0)",
@@ -26,7 +32,15 @@ static const char *const usage_text[] = {
     "  --advertise URL            announce this URL to peers (repeatable;",
     "                             default: the --listen URLs)",
     "  --peer HEX=URL[,URL...]    a peer and its URLs (repeatable)",
-    "  --data-dir DIR             snapshot directory, created if missing",
+    "  --data-dir DIR             snapshot directory, created if missing:",
+    "                             received snapshots are saved there as",
+    "                             <16 hex digits of index>.snap.db (without",
+    "                             it, snapshots from peers are refused)",
+    "  --send-snapshot HEX=FILE   once peer HEX is active, send FILE to it",
+    "                             as a snapshot database (at most once)",
+    "  --metrics-listen URL       serve GET /metrics (Prometheus) and",
+    "                             GET /v2/stats/leader at http://HOST:PORT",
+    "                             (port 0: any free port, printed)",
     "  --log-level LEVEL          debug, info (default), warn or error",
     "  --status-interval SECONDS  print peer status every SECONDS (0: off)",
     "  --duration SECONDS         exit after SECONDS (0: at SIGINT/SIGTERM)",
@@ -189,6 +203,45 @@ static int opt_data_dir(struct node_opts *o, const char *v)
     return 0;
 }
 
+static int opt_send_snapshot(struct node_opts *o, const char *v)
+{
+    const char *opt = "--send-snapshot";
+    const char *eq = strchr(v, '=');
+    char id[RAFTHTTP_ID_STRLEN + 8];
+    if (o->snap_file != NULL) {
+        return bad_arg(opt, v, "given more than once");
+    }
+    if (eq == NULL || eq == v || eq[1] == '\0') {
+        return bad_arg(opt, v, "want HEX=FILE");
+    }
+    size_t id_len = (size_t)(eq - v);
+    if (id_len >= sizeof(id)) {
+        return bad_arg(opt, v, "not a hex ID (1 to 16 hex digits)");
+    }
+    memcpy(id, v, id_len);
+    id[id_len] = '\0';
+    if (parse_id(opt, id, &o->snap_to) != 0) {
+        return -1;
+    }
+    o->snap_file = eq + 1;
+    return 0;
+}
+
+static int opt_metrics_listen(struct node_opts *o, const char *v)
+{
+    char host[METRICS_HOST_LEN];
+    unsigned port;
+    if (o->metrics_listen != NULL) {
+        return bad_arg("--metrics-listen", v, "given more than once");
+    }
+    if (metrics_url_parse(v, host, sizeof(host), &port) != 0) {
+        return bad_arg("--metrics-listen", v,
+                       "invalid URL (want http://HOST:PORT)");
+    }
+    o->metrics_listen = v;
+    return 0;
+}
+
 static int opt_log_level(struct node_opts *o, const char *v)
 {
     static const char *const names[] = {"debug", "info", "warn", "error"};
@@ -223,6 +276,8 @@ static const struct node_option options[] = {
     {"--advertise", opt_advertise},
     {"--peer", opt_peer},
     {"--data-dir", opt_data_dir},
+    {"--send-snapshot", opt_send_snapshot},
+    {"--metrics-listen", opt_metrics_listen},
     {"--log-level", opt_log_level},
     {"--status-interval", opt_status_interval},
     {"--duration", opt_duration},
@@ -278,10 +333,27 @@ void options_fill_config(const struct node_opts *o,
     cfg->n_listen_urls = o->n_listen;
     cfg->peer_urls = o->advertise;
     cfg->n_peer_urls = o->n_advertise;
+    cfg->snapshot_dir = o->data_dir; /* NULL: snapshots are refused */
     cfg->raft_ops = ops;
     cfg->raft_user_data = ud;
     cfg->log = NULL; /* the library's line per event on stderr */
     cfg->log_level = o->log_level;
+}
+
+/* The --send-snapshot target must be one of the --peer IDs. */
+static int check_snap_to(const struct node_opts *o)
+{
+    char a[RAFTHTTP_ID_STRLEN];
+    if (o->snap_file == NULL) {
+        return 0;
+    }
+    for (size_t i = 0; i < o->n_peers; i++) {
+        if (o->peers[i].id == o->snap_to) {
+            return 0;
+        }
+    }
+    rafthttp_id_format(o->snap_to, a);
+    return bad_arg("--send-snapshot", a, "not the ID of a --peer");
 }
 
 static int check_peers(const struct node_opts *o)
@@ -319,7 +391,7 @@ static int check_opts(struct node_opts *o)
         memcpy(o->advertise, o->listen, sizeof(o->listen));
         o->n_advertise = o->n_listen;
     }
-    if (check_peers(o) != 0) {
+    if (check_peers(o) != 0 || check_snap_to(o) != 0) {
         return -1;
     }
     options_fill_config(o, NULL, NULL, &cfg);

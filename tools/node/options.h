@@ -37,7 +37,10 @@ struct node_opts {
     size_t n_advertise;
     struct node_peer peers[NODE_MAX_PEERS];
     size_t n_peers;
-    const char *data_dir; /* NULL if not given */
+    const char *data_dir;       /* NULL if not given; the snapshot directory */
+    uint64_t snap_to;           /* --send-snapshot: the peer, 0 if not given */
+    const char *snap_file;      /* and the database file */
+    const char *metrics_listen; /* NULL if not given */
     enum rafthttp_log_level log_level;
     uint64_t status_interval_s; /* 0: no status lines */
     uint64_t duration_s;        /* 0: until a signal */

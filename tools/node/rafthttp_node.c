@@ -5,9 +5,20 @@
  *
  * usage: rafthttp-node --id HEX --cluster-id HEX --listen URL
  *                      [--advertise URL] [--peer HEX=URL[,URL...]]
- *                      [--data-dir DIR] [--log-level LEVEL]
+ *                      [--data-dir DIR] [--send-snapshot HEX=FILE]
+ *                      [--metrics-listen URL] [--log-level LEVEL]
  *                      [--status-interval SECONDS] [--duration SECONDS]
- * (options.c has the details; bad arguments exit with status 2).
+ * (options.c has the details; bad arguments, and a --send-snapshot FILE
+ * that cannot be opened, exit with status 2).
+ *
+ * Snapshots: --data-dir is the transport's snapshot directory; a snapshot
+ * from a peer is saved there as <index as 16 hex digits>.snap.db, handed
+ * to the responder (process_snapshot) and printed. --send-snapshot sends
+ * FILE once to a peer as a snapshot database (snap_sender.c), as soon as
+ * the main thread sees that peer active: MsgSnap from us at the
+ * responder's term (or 1), metadata index its last index (or 1), and all
+ * members as voters. --metrics-listen serves /metrics and /v2/stats/leader
+ * from a daemon of its own (metrics_http.c).
  *
  * Threads:
  *   main       parses the arguments, adds the peers, starts the transport,
@@ -15,11 +26,18 @@
  *              NODE_SAMPLE_MS to note which peers are active, at each
  *              --status-interval to print one status line per peer, and on
  *              a signal, at the end of --duration or when the member is
- *              removed. Then it captures the peers' status, stops and frees
+ *              removed. On those wakeups it also starts the snapshot
+ *              upload once its peer is active. At the end it stops the
+ *              metrics daemon, captures the peers' status, stops and frees
  *              the transport and prints the summary.
  *   transport  the library's I/O and delivery threads. They call the
  *              responder's ops, which send replies from inside process().
  *              critical_error (we were removed) writes to the self-pipe.
+ *              A received snapshot is printed from a delivery thread, as
+ *              are the upload's result; its progress lines come from the
+ *              upload's sender thread.
+ *   metrics    libmicrohttpd's polling thread of the --metrics-listen
+ *              daemon; it only reads the transport's metrics.
  *   signals    SIGINT and SIGTERM only set a flag and write to the
  *              self-pipe. The handler is one-shot: a second signal of the
  *              same kind ends the process at once.
@@ -28,6 +46,14 @@
  * (the library's log goes to stderr):
  *   start member=1 cluster=1000 peers=1 data_dir=-
  *   listen url=http://127.0.0.1:23801 port=23801
+ *   metrics url=http://127.0.0.1:41793         (with --metrics-listen)
+ *   snapshot progress to=2 sent=1048576 total=3145728 pct=33
+ *          (at most every 500 ms while sending)
+ *   snapshot sent to=2 result=ok bytes=3145728 seconds=0.042 mbps=74.90
+ *          (result: ok, or the error text in double quotes)
+ *   snapshot unsent to=2 reason="peer never became active"
+ *   snapshot received from=1 index=1
+ *          path=/data/0000000000000001.snap.db bytes=3145728
  *   status peer=2 active=true active_for_ms=996 writers=msgapp,message
  *          readers=msgapp,message sent=0 received=2 dropped=0
  *          queued_bytes=0 reason=""                  (each interval)
@@ -40,6 +66,7 @@
  *          unreachable=0 snapshots_ok=0 snapshots_failed=0
  *   summary transport sent=.. received=.. queued_bytes=.. dropped=..
  *          and the drops by reason (queue_bytes= ... recv_full=)
+ * Lines printed by other threads never split a line of the main thread's.
  * IDs are hex as etcd prints them; "processed" counts process() calls by
  * message type (non-zero ones only); a "summary peer=other processed" line
  * appears if a member that is not a --peer sent anything.
@@ -58,9 +85,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "metrics_http.h"
 #include "options.h"
 #include "rafthttp.h"
 #include "responder.h"
+#include "snap_sender.h"
 
 #define NODE_SAMPLE_MS 200 /* how often peer activity is noted */
 
@@ -75,6 +104,8 @@ struct node {
     struct node_opts opt;
     struct node_peer_run run[NODE_MAX_PEERS]; /* as opt.peers */
     struct responder resp;
+    struct snap_sender snap;     /* --send-snapshot */
+    struct metrics_http metrics; /* --metrics-listen */
     struct rafthttp_transport *t;
     int64_t started_ms; /* monotonic */
 };
@@ -133,6 +164,19 @@ static void on_removed(void *ud)
     (void)ud;
     ssize_t w = write(wake_fds[1], "r", 1);
     (void)w;
+}
+
+/* A delivery thread: the responder took a snapshot saved at path. */
+static void on_snapshot(uint64_t from, uint64_t index, const char *path,
+                        void *ud)
+{
+    char id[RAFTHTTP_ID_STRLEN];
+    struct stat sb;
+    intmax_t bytes = stat(path, &sb) == 0 ? (intmax_t)sb.st_size : -1;
+    (void)ud;
+    printf("snapshot received from=%s index=%" PRIu64 " path=%s bytes=%jd\n",
+           rafthttp_id_format(from, id), index, path, bytes);
+    fflush(stdout);
 }
 
 static int set_fd_flags(int fd)
@@ -230,12 +274,15 @@ static void print_status(struct node *n)
     for (size_t i = 0; i < n->opt.n_peers; i++) {
         struct node_peer *p = &n->opt.peers[i];
         struct rafthttp_peer_status st;
+        int rv = rafthttp_transport_peer_status(n->t, p->id, &st);
+        flockfile(stdout); /* one line, whatever other threads print */
         printf("status peer=%s ", rafthttp_id_format(p->id, id));
-        if (rafthttp_transport_peer_status(n->t, p->id, &st) != 0) {
+        if (rv != 0) {
             printf("unknown\n");
-            continue;
+        } else {
+            print_peer_fields(&st);
         }
-        print_peer_fields(&st);
+        funlockfile(stdout);
     }
     fflush(stdout);
 }
@@ -387,6 +434,7 @@ static int node_start(struct node *n)
 {
     struct rafthttp_config cfg;
     n->resp.on_removed = on_removed;
+    n->resp.on_snapshot = on_snapshot;
     for (size_t i = 0; i < n->opt.n_peers; i++) {
         responder_add_peer(&n->resp, n->opt.peers[i].id);
     }
@@ -411,7 +459,40 @@ static int node_start(struct node *n)
     }
     n->started_ms = mono_ms();
     print_start(n);
+    if (n->opt.metrics_listen != NULL &&
+        metrics_http_start(&n->metrics, n->opt.metrics_listen, n->t) != 0) {
+        return -1;
+    }
     return 0;
+}
+
+/* Starts the --send-snapshot upload once its peer is active. */
+static void maybe_send_snapshot(struct node *n)
+{
+    struct rafthttp_peer_status ps;
+    struct responder_state rs;
+    uint64_t voters[NODE_MAX_PEERS + 1];
+    struct rafthttp_message m;
+    if (!snap_sender_ready(&n->snap) ||
+        rafthttp_transport_peer_status(n->t, n->opt.snap_to, &ps) != 0 ||
+        !ps.active) {
+        return;
+    }
+    responder_get_state(&n->resp, &rs);
+    voters[0] = n->opt.id;
+    for (size_t i = 0; i < n->opt.n_peers; i++) {
+        voters[i + 1] = n->opt.peers[i].id;
+    }
+    memset(&m, 0, sizeof(m));
+    m.type = RAFTHTTP_MSG_SNAP;
+    m.from = n->opt.id;
+    m.to = n->opt.snap_to;
+    m.term = rs.term > 0 ? rs.term : 1;
+    m.snapshot.metadata.index = rs.last_index > 0 ? rs.last_index : 1;
+    m.snapshot.metadata.term = m.term;
+    m.snapshot.metadata.conf_state.voters = voters;
+    m.snapshot.metadata.conf_state.n_voters = n->opt.n_peers + 1;
+    snap_sender_start(&n->snap, n->t, &m); /* it reports a refusal */
 }
 
 /* Why to stop now, or NULL to go on. */
@@ -464,6 +545,7 @@ static const char *node_run(struct node *n)
             return "duration";
         }
         sample_peers(n, false);
+        maybe_send_snapshot(n);
         if (now >= next_status) {
             print_status(n);
             while (next_status <= now) {
@@ -482,8 +564,10 @@ static void node_finish(struct node *n, const char *why)
     char cid[RAFTHTTP_ID_STRLEN];
     struct rafthttp_stats stats;
     int64_t ran_ms = mono_ms() - n->started_ms;
+    metrics_http_stop(&n->metrics); /* it reads the transport */
     sample_peers(n, true);
     rafthttp_transport_stop(n->t);
+    snap_sender_finish(&n->snap);
     rafthttp_transport_stats(n->t, &stats);
     rafthttp_transport_free(n->t);
     n->t = NULL;
@@ -517,6 +601,22 @@ static int node_main(struct node *n)
     return 0;
 }
 
+/* Sets up the data directory, signals and responder; runs the member. */
+static int setup_and_run(struct node *n)
+{
+    int status = 1;
+    if ((n->opt.data_dir == NULL || make_data_dir(n->opt.data_dir) == 0) &&
+        setup_signals() == 0) {
+        if (responder_init(&n->resp, n->opt.id) == 0) {
+            status = node_main(n);
+            responder_close(&n->resp);
+        } else {
+            fprintf(stderr, PROG ": cannot set up the responder\n");
+        }
+    }
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     static struct node n; /* large (peer URL buffers): not on the stack */
@@ -527,16 +627,16 @@ int main(int argc, char **argv)
         options_usage(stdout);
         return 0;
     }
-    int status = 1;
-    if ((n.opt.data_dir == NULL || make_data_dir(n.opt.data_dir) == 0) &&
-        setup_signals() == 0) {
-        if (responder_init(&n.resp, n.opt.id) == 0) {
-            status = node_main(&n);
-            responder_close(&n.resp);
-        } else {
-            fprintf(stderr, PROG ": cannot set up the responder\n");
-        }
+    if (snap_sender_init(&n.snap) != 0) {
+        fprintf(stderr, PROG ": cannot set up the snapshot sender\n");
+        return 1;
     }
+    int status = EXIT_USAGE; /* a --send-snapshot FILE we cannot open */
+    if (n.opt.snap_file == NULL ||
+        snap_sender_open(&n.snap, n.opt.snap_to, n.opt.snap_file) == 0) {
+        status = setup_and_run(&n);
+    }
+    snap_sender_close(&n.snap);
     close_wake_pipe();
     return status;
 }

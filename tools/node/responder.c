@@ -10,7 +10,10 @@
  *                        entry sent (or m.Index when there is none).
  *   MsgHeartbeat         MsgHeartbeatResp with Commit = min(m.Commit, our
  *                        last index) and the context echoed (ReadIndex).
- *   MsgSnap              accepted; our last index becomes the snapshot's.
+ *   MsgSnap              accepted; our last index becomes the snapshot's
+ *                        and MsgAppResp answers with it. Through
+ *                        process_snapshot (a snapshot directory is set)
+ *                        the database file is then named to on_snapshot.
  *   anything else        counted only.
  *
  * A leader's message (MsgApp, MsgHeartbeat, MsgSnap) at a higher term
@@ -218,6 +221,19 @@ static int responder_process(struct rafthttp_transport *t,
     return 0;
 }
 
+static int responder_process_snapshot(struct rafthttp_transport *t,
+                                      const struct rafthttp_message *m,
+                                      const char *db_path, void *ud)
+{
+    struct responder *r = ud;
+    int rv = responder_process(t, m, ud);
+    if (r->on_snapshot != NULL) {
+        r->on_snapshot(m->from, m->snapshot.metadata.index, db_path,
+                       r->on_snapshot_ud);
+    }
+    return rv;
+}
+
 static void responder_unreachable(struct rafthttp_transport *t, uint64_t id,
                                   void *ud)
 {
@@ -264,6 +280,7 @@ static const struct rafthttp_raft_ops ops = {
     .report_unreachable = responder_unreachable,
     .report_snapshot = responder_snapshot,
     .critical_error = responder_critical,
+    .process_snapshot = responder_process_snapshot,
 };
 
 const struct rafthttp_raft_ops *responder_ops(void)

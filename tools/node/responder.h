@@ -53,6 +53,14 @@ struct responder {
     /* Called (from a transport thread, no lock held) on critical_error. */
     void (*on_removed)(void *ud);
     void *on_removed_ud;
+    /*
+     * Called (from a transport thread, no lock held) for each snapshot
+     * received, after the reply went out: from, the snapshot's index and
+     * its database file (borrowed). May be NULL.
+     */
+    void (*on_snapshot)(uint64_t from, uint64_t index, const char *db_path,
+                        void *ud);
+    void *on_snapshot_ud;
 };
 
 /* Sets up r for member id with no peers. Returns 0 or RAFTHTTP_ENOMEM. */
