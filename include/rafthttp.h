@@ -324,6 +324,18 @@ struct rafthttp_config {
     /* Announced in X-Min-Cluster-Version; must be strict semver. */
     const char *min_cluster_version;
     /*
+     * The cluster version this member reports at GET /version (etcd's
+     * "etcdcluster"); NULL: MAJOR.MINOR.0 of server_version.
+     */
+    const char *cluster_version;
+    /*
+     * The body of GET /members (etcd's peer endpoint, read by a member that
+     * joins or bootstraps): a JSON array of
+     * {"id":<decimal>,"name":..,"peerURLs":[..],"clientURLs":[..]}. Copied.
+     * NULL: /members answers 404 and the joiner asks another member.
+     */
+    const char *members_json;
+    /*
      * Largest raft message accepted from a peer, on the streams and the
      * pipeline (etcd: readBytesLimit, 512 MiB on the message stream and no
      * limit elsewhere). A larger pipeline body is answered 413.

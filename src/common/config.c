@@ -63,7 +63,10 @@ int rafthttp_config_validate(const struct rafthttp_config *cfg)
         return RAFTHTTP_EINVAL;
     }
     if (rh_semver_parse(cfg->server_version, &v) != 0 ||
-        rh_semver_parse(cfg->min_cluster_version, &v) != 0) {
+        rh_semver_parse(cfg->min_cluster_version, &v) != 0 ||
+        (cfg->cluster_version != NULL &&
+         strcmp(cfg->cluster_version, "not_decided") != 0 &&
+         rh_semver_parse(cfg->cluster_version, &v) != 0)) {
         return RAFTHTTP_EINVAL;
     }
     if (check_limits(cfg) != 0 ||

@@ -703,6 +703,37 @@ static enum MHD_Result on_probing(struct rafthttp_transport *t,
     return answer(t, c, 200, "text/plain; charset=utf-8", body, NULL, 0);
 }
 
+/* ------------------------------------------- etcd's other peer paths */
+
+/*
+ * GET /version: the leader polls it every 4 s to decide the cluster
+ * version; without it etcd logs an error per member and poll.
+ */
+static enum MHD_Result on_version(struct rafthttp_transport *t,
+                                  struct MHD_Connection *c, const char *method)
+{
+    if (strcmp(method, "GET") != 0) {
+        return answer(t, c, 405, "text/plain; charset=utf-8",
+                      "Method Not Allowed\n", "GET", 0);
+    }
+    return answer(t, c, 200, "application/json", t->version_json, NULL, 0);
+}
+
+/* GET /members: read by an etcd member that joins or bootstraps. */
+static enum MHD_Result on_members(struct rafthttp_transport *t,
+                                  struct MHD_Connection *c, const char *method)
+{
+    if (strcmp(method, "GET") != 0) {
+        return answer(t, c, 405, "text/plain; charset=utf-8",
+                      "Method Not Allowed\n", "GET", 0);
+    }
+    if (t->members_json == NULL) {
+        return refuse(t, c, 404, "404 page not found", 0);
+    }
+    return answer(t, c, 200, "application/json", t->members_json, NULL,
+                  WITH_CLUSTER);
+}
+
 /* ----------------------------------------------------------- dispatch */
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -737,6 +768,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         return on_snapshot(t, c, conn, &req, upload_data, upload_data_size);
     case RH_ROUTE_PROBING:
         return on_probing(t, c);
+    case RH_ROUTE_VERSION:
+        return on_version(t, c, method);
+    case RH_ROUTE_MEMBERS:
+        return on_members(t, c, method);
     default:
         return refuse(t, c, 404, "404 page not found", 0);
     }

@@ -60,6 +60,12 @@ enum rh_route rh_route_path(const char *path)
     if (strcmp(path, "/raft/probing") == 0) {
         return RH_ROUTE_PROBING;
     }
+    if (strcmp(path, "/version") == 0) {
+        return RH_ROUTE_VERSION;
+    }
+    if (strcmp(path, "/members") == 0) {
+        return RH_ROUTE_MEMBERS;
+    }
     if (strncmp(path, STREAM_PREFIX, strlen(STREAM_PREFIX)) == 0) {
         return RH_ROUTE_STREAM;
     }

@@ -79,6 +79,23 @@ static char *join_urls(const struct rafthttp_allocator *a,
     return out;
 }
 
+/* etcd's /version body: {"etcdserver":"..","etcdcluster":".."}. */
+static void set_version_json(struct rafthttp_transport *t,
+                             const struct rafthttp_config *cfg)
+{
+    char cluster[32];
+    struct rh_semver v;
+    if (cfg->cluster_version != NULL) {
+        snprintf(cluster, sizeof(cluster), "%s", cfg->cluster_version);
+    } else if (rh_semver_parse(cfg->server_version, &v) == 0) {
+        snprintf(cluster, sizeof(cluster), "%lld.%lld.0", (long long)v.major,
+                 (long long)v.minor);
+    }
+    snprintf(t->version_json, sizeof(t->version_json),
+             "{\"etcdserver\":\"%s\",\"etcdcluster\":\"%s\"}",
+             cfg->server_version, cluster);
+}
+
 static int copy_config(struct rafthttp_transport *t,
                        const struct rafthttp_config *cfg)
 {
@@ -95,11 +112,21 @@ static int copy_config(struct rafthttp_transport *t,
             return RAFTHTTP_ENOMEM;
         }
     }
+    if (cfg->members_json != NULL) {
+        char **json = copy_strings(a, &cfg->members_json, 1);
+        t->members_json = json != NULL ? json[0] : NULL;
+        rh_free(a, json);
+        if (t->members_json == NULL) {
+            return RAFTHTTP_ENOMEM;
+        }
+    }
     if (t->peer_urls == NULL || t->listen_urls == NULL ||
         t->peer_urls_header == NULL) {
         return RAFTHTTP_ENOMEM;
     }
     t->cfg.snapshot_dir = t->snapshot_dir;
+    t->cfg.members_json = t->members_json;
+    set_version_json(t, cfg);
     t->cfg.peer_urls = (const char *const *)t->peer_urls;
     t->cfg.listen_urls = (const char *const *)t->listen_urls;
     t->cfg.server_version = NULL; /* kept parsed in t->local */
@@ -113,6 +140,7 @@ static void free_config(struct rafthttp_transport *t)
     free_strings(t->alloc, t->listen_urls, t->cfg.n_listen_urls);
     rh_free(t->alloc, t->peer_urls_header);
     rh_free(t->alloc, t->snapshot_dir);
+    rh_free(t->alloc, t->members_json);
 }
 
 /* ------------------------------------------------------------ lifecycle */

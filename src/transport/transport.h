@@ -63,7 +63,9 @@ enum rh_route {
     RH_ROUTE_PIPELINE,  /* /raft */
     RH_ROUTE_STREAM,    /* /raft/stream/ and below */
     RH_ROUTE_SNAPSHOT,  /* /raft/snapshot */
-    RH_ROUTE_PROBING    /* /raft/probing */
+    RH_ROUTE_PROBING,   /* /raft/probing */
+    RH_ROUTE_VERSION,   /* /version (etcd's peer endpoint, not rafthttp's) */
+    RH_ROUTE_MEMBERS    /* /members (likewise) */
 };
 
 /* Routes a path as etcd's mux does (exact paths, one subtree). */
@@ -126,6 +128,8 @@ struct rafthttp_transport {
     char *peer_urls_header;          /* "u1,u2": X-PeerURLs */
     char **listen_urls;              /* owned copies */
     char *snapshot_dir;              /* owned copy, or NULL */
+    char *members_json;              /* owned copy, or NULL */
+    char version_json[96];           /* GET /version's body */
     struct rh_local_identity local;
     struct rh_logger log;
     pthread_mutex_t mu;

@@ -19,5 +19,5 @@ LD_LIBRARY_PATH=$libdir "$scratch/cmake/consumer"
 
 export PKG_CONFIG_PATH=$libdir/pkgconfig
 cc -o "$scratch/consumer-pc" "$here/consumer.c" \
-  $(pkg-config --cflags --libs rafthttp)
+  $(pkg-config --cflags --libs rafthttp libcurl libmicrohttpd libprotobuf-c openssl) -lm -pthread
 LD_LIBRARY_PATH=$libdir "$scratch/consumer-pc"

@@ -196,7 +196,7 @@ static void test_route_path(void **state)
         "", "/", "/raft/", "/raftx", "/Raft", "/RAFT", "raft", "/raft/x",
         "/raft/snapshot/", "/raft/snapshotx", "/raft/probing/",
         "/raft/probing/x", "/raft/streams/message/1", "/raft/Stream/",
-        "/version", "/members", "/raft/stream"
+        "/version/", "/members/", "/raft/stream"
     };
     for (size_t i = 0; i < sizeof(not_found) / sizeof(not_found[0]); i++) {
         enum rh_route r = rh_route_path(not_found[i]);
@@ -206,6 +206,9 @@ static void test_route_path(void **state)
         }
     }
     assert_int_equal(rh_route_path(NULL), RH_ROUTE_NOT_FOUND);
+    /* etcd's other peer paths, served beside /raft. */
+    assert_int_equal(rh_route_path("/version"), RH_ROUTE_VERSION);
+    assert_int_equal(rh_route_path("/members"), RH_ROUTE_MEMBERS);
 }
 
 /* ------------------------------------------------- pipeline and snapshot */
