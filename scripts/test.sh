@@ -25,11 +25,12 @@ run_build() { # DIR CTEST-ARGS -- CMAKE-ARGS
 
 echo "== gcc build, warnings as errors"
 CC=gcc run_build build/gcc -- -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DRAFTHTTP_GOLDEN=ON
+  -DRAFTHTTP_GOLDEN=ON -DRAFTHTTP_INTEROP=ON
 echo "== clang build, ASan + UBSan + libFuzzer"
 CC=clang run_build build/asan -- -DCMAKE_BUILD_TYPE=Debug \
-  -DRAFTHTTP_GOLDEN=ON -DRAFTHTTP_SANITIZE=ON -DRAFTHTTP_FUZZ=ON
+  -DRAFTHTTP_GOLDEN=ON -DRAFTHTTP_INTEROP=ON -DRAFTHTTP_SANITIZE=ON \
+  -DRAFTHTTP_FUZZ=ON
 echo "== clang build, ThreadSanitizer (threaded tests)"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" CC=clang \
   run_build build/tsan -L integration -- -DCMAKE_BUILD_TYPE=Debug \
-  -DRAFTHTTP_GOLDEN=OFF -DRAFTHTTP_TSAN=ON
+  -DRAFTHTTP_GOLDEN=OFF -DRAFTHTTP_INTEROP=OFF -DRAFTHTTP_TSAN=ON

@@ -19,6 +19,8 @@
 
 static const char *const usage_text[] = {
     "usage: " PROG " --id HEX --cluster-id HEX --listen URL [options]",
+    "       " PROG " --name NAME --initial-cluster NAME=URL,... --listen URL",
+    "                     [options]",
     "",
     "Runs one raft member's transport (etcd 3.4 rafthttp) with a built-in",
     "follower that grants votes and acknowledges appends, heartbeats and",
@@ -32,6 +34,10 @@ static const char *const usage_text[] = {
     "  --advertise URL            announce this URL to peers (repeatable;",
     "                             default: the --listen URLs)",
     "  --peer HEX=URL[,URL...]    a peer and its URLs (repeatable)",
+    "  --name NAME                etcd's flags instead of --id, --cluster-id",
+    "  --initial-cluster N=URL,.. and --peer: IDs computed as etcd does, and",
+    "  --initial-cluster-token T  the members served at /members (default",
+    "                             token: etcd-cluster)",
     "  --data-dir DIR             snapshot directory, created if missing:",
     "                             received snapshots are saved there as",
     "                             <16 hex digits of index>.snap.db (without",
@@ -254,6 +260,24 @@ static int opt_log_level(struct node_opts *o, const char *v)
     return bad_arg("--log-level", v, "want debug, info, warn or error");
 }
 
+static int opt_name(struct node_opts *o, const char *v)
+{
+    o->name = v;
+    return 0;
+}
+
+static int opt_initial_cluster(struct node_opts *o, const char *v)
+{
+    o->initial_cluster = v;
+    return 0;
+}
+
+static int opt_cluster_token(struct node_opts *o, const char *v)
+{
+    o->cluster_token = v;
+    return 0;
+}
+
 static int opt_status_interval(struct node_opts *o, const char *v)
 {
     return parse_seconds("--status-interval", v, &o->status_interval_s);
@@ -281,6 +305,9 @@ static const struct node_option options[] = {
     {"--log-level", opt_log_level},
     {"--status-interval", opt_status_interval},
     {"--duration", opt_duration},
+    {"--name", opt_name},
+    {"--initial-cluster", opt_initial_cluster},
+    {"--initial-cluster-token", opt_cluster_token},
 };
 
 /* The option named by arg ("--name" or "--name=value"), or NULL. */
@@ -337,6 +364,7 @@ void options_fill_config(const struct node_opts *o,
     cfg->raft_ops = ops;
     cfg->raft_user_data = ud;
     cfg->log = NULL; /* the library's line per event on stderr */
+    cfg->members_json = o->members_json[0] != '\0' ? o->members_json : NULL;
     cfg->log_level = o->log_level;
 }
 
@@ -378,6 +406,9 @@ static int check_peers(const struct node_opts *o)
 static int check_opts(struct node_opts *o)
 {
     struct rafthttp_config cfg;
+    if (o->initial_cluster != NULL && cluster_opts_resolve(o) != 0) {
+        return -1;
+    }
     if (o->id == 0) {
         return bad_arg("--id", NULL, "required");
     }

@@ -45,7 +45,20 @@ struct node_opts {
     uint64_t status_interval_s; /* 0: no status lines */
     uint64_t duration_s;        /* 0: until a signal */
     bool help;                  /* --help: nothing else was checked */
+    /* etcd's cluster flags (cluster_opts.c); set id, cluster_id, peers. */
+    const char *name;
+    const char *initial_cluster;
+    const char *cluster_token;
+    char cluster_spec[4096];    /* copy of --initial-cluster, split */
+    char members_json[8192];    /* served at /members; "" if none */
 };
+
+/*
+ * Computes our ID, the cluster ID and the peers from --name,
+ * --initial-cluster and --initial-cluster-token, as etcd does. Returns 0,
+ * or -1 after printing why.
+ */
+int cluster_opts_resolve(struct node_opts *o);
 
 /*
  * Parses argv into *o (zeroed first) and checks it. Returns 0, or -1 after
