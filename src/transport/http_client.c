@@ -470,6 +470,11 @@ static void stream_done(struct rafthttp_transport *t, struct rh_xfer *x,
         rh_deliver_report(t, RH_EV_CRITICAL, p->id, RAFTHTTP_EREMOVED,
                           removed_detail);
     }
+    if (!was_up) { /* never silent; the merging logger bounds the rate */
+        rh_log(&t->log, RAFTHTTP_LOG_WARN, "failed to dial stream",
+               "peer=%s stream=%s reason=\"%s\"", p->id_str,
+               stream_names[x->type], why);
+    }
     rh_mark_inactive(t, p, source_names[x->type], why);
     int64_t now = rh_now_ms();
     if (was_up && rc == CURLE_OK) {

@@ -11,63 +11,20 @@
 # usage: etcd_two_members.sh RAFTHTTP_NODE ETCD ETCDCTL
 set -euo pipefail
 
-node=${1:?usage: etcd_two_members.sh RAFTHTTP_NODE ETCD ETCDCTL}
-etcd=${2:?}
-etcdctl=${3:?}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.5
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+NODE=${1:?usage: etcd_two_members.sh RAFTHTTP_NODE ETCD ETCDCTL}
+ETCD=${2:?}
+ETCDCTL=${3:?}
+. "$(dirname "$0")/lib.sh"
 
-fail() {
-  echo "etcd_two_members: FAIL: $*" >&2
-  for f in "$work"/*.log "$work"/*.out; do
-    [ -f "$f" ] && { echo "--- $f (last 40 lines)" >&2; tail -n 40 "$f" >&2; }
-  done
-  exit 1
-}
-
-# Four free loopback ports.
-read -r p_peer p_client p_node p_spare < <(python3 - <<'PY'
-import socket
-socks = [socket.socket() for _ in range(4)]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in socks])
-PY
-)
-e_peer=http://127.0.0.1:$p_peer
+read -r p_peer p_client p_node < <(free_ports 3)
 e_client=http://127.0.0.1:$p_client
-c_peer=http://127.0.0.1:$p_node
-cluster="e1=$e_peer,c1=$c_peer"
-token=rafthttp-interop
-
-"$etcd" --name e1 --data-dir "$work/e1" \
-  --listen-peer-urls "$e_peer" --initial-advertise-peer-urls "$e_peer" \
-  --listen-client-urls "$e_client" --advertise-client-urls "$e_client" \
-  --initial-cluster "$cluster" --initial-cluster-token "$token" \
-  --initial-cluster-state new >"$work/etcd.log" 2>&1 &
-pids+=($!)
-
-"$node" --name c1 --initial-cluster "$cluster" \
-  --initial-cluster-token "$token" --listen "$c_peer" \
-  --status-interval 1 --duration 60 >"$work/node.out" 2>"$work/node.log" &
-node_pid=$!
-pids+=($node_pid)
-
-ctl() { ETCDCTL_API=3 timeout 10 "$etcdctl" --endpoints "$e_client" "$@"; }
+cluster="e1=http://127.0.0.1:$p_peer,c1=http://127.0.0.1:$p_node"
+start_etcd e1 "$p_peer" "$p_client" "$cluster" rafthttp-interop
+start_node c1 "$p_node" "$cluster" rafthttp-interop --duration 60
+node_pid_c1=$node_pid
 
 # etcd becomes healthy only once the C member has voted for it.
-for _ in $(seq 1 150); do
-  ctl endpoint health >/dev/null 2>&1 && break
-  sleep 0.2
-done
-ctl endpoint health >/dev/null 2>&1 || fail "etcd never became healthy"
+wait_healthy "$e_client"
 up_at=$(date +%s)
 
 python3 - "$e_client" <<'PY' || fail "puts through etcd failed"
@@ -83,31 +40,33 @@ for i in range(1000):
         if r.status != 200:
             sys.exit("put %d: status %d" % (i, r.status))
 PY
-count=$(ctl get key- --prefix --keys-only | grep -c '^key-' || true)
+count=$(ctl "$e_client" get key- --prefix --keys-only | grep -c '^key-' ||
+  true)
 [ "$count" = 1000 ] || fail "etcd holds $count keys, want 1000"
-[ "$(ctl get key-0999 --print-value-only)" = v999 ] || fail "read key-0999"
-ctl put last one >/dev/null || fail "a put after the loop"
+[ "$(ctl "$e_client" get key-0999 --print-value-only)" = v999 ] ||
+  fail "read key-0999"
+ctl "$e_client" put last one >/dev/null || fail "a put after the loop"
 
 # Both of etcd's streams to the C member and both of ours to etcd.
 for s in "stream MsgApp v2 writer" "stream Message writer" \
          "stream MsgApp v2 reader" "stream Message reader"; do
   grep -q "established a TCP streaming connection with peer.*($s)" \
-    "$work/etcd.log" || fail "etcd never established its $s"
+    "$work/e1.log" || fail "etcd never established its $s"
 done
 sleep 1.5 # one more status line
-grep -q "writers=msgapp,message readers=msgapp,message" "$work/node.out" ||
+grep -q "writers=msgapp,message readers=msgapp,message" "$work/c1.out" ||
   fail "the C member never had all four streams"
 
 # etcd polls /version every 4 s: no complaint once the C member is up.
 sleep 5
-last=$(grep "cannot get the version of member" "$work/etcd.log" | tail -n 1 ||
+last=$(grep "cannot get the version of member" "$work/e1.log" | tail -n 1 ||
   true)
 if [ -n "$last" ]; then
   stamp=$(date -d "$(echo "$last" | cut -c1-19)" +%s 2>/dev/null || echo 0)
   [ "$stamp" -lt "$up_at" ] || fail "etcd could not read /version: $last"
 fi
 
-kill "$node_pid"
-wait "$node_pid" || fail "rafthttp-node exited with status $?"
-grep -q "^summary member=" "$work/node.out" || fail "no summary from the node"
+kill "$node_pid_c1"
+wait "$node_pid_c1" || fail "rafthttp-node exited with status $?"
+grep -q "^summary member=" "$work/c1.out" || fail "no summary from the node"
 echo "etcd_two_members: 1000 keys through etcd with a C member: ok"
