@@ -134,6 +134,20 @@ static void handle_app(struct responder *r, const struct rafthttp_message *m,
                        struct rafthttp_message *reply)
 {
     follow(r, m);
+    reply->type = RAFTHTTP_MSG_APP_RESP;
+    reply->term = m->term;
+    if (m->index > r->st.last_index) {
+        /*
+         * A gap: we do not hold the entry before these (a fresh start, or
+         * entries lost). Reject with our last index as the hint, as raft
+         * does; the leader backs off, and sends a snapshot when what we
+         * need is compacted away.
+         */
+        reply->index = m->index;
+        reply->reject = true;
+        reply->reject_hint = r->st.last_index;
+        return;
+    }
     uint64_t last = m->index;
     if (m->n_entries > 0) {
         last = m->entries[m->n_entries - 1].index;
@@ -142,8 +156,6 @@ static void handle_app(struct responder *r, const struct rafthttp_message *m,
         r->st.last_index = last;
     }
     commit_to(r, min_u64(m->commit, last));
-    reply->type = RAFTHTTP_MSG_APP_RESP;
-    reply->term = m->term;
     reply->index = last;
 }
 
