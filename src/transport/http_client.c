@@ -435,7 +435,7 @@ static void probe_done(struct rafthttp_transport *t, struct rh_xfer *x,
 }
 
 
-static const char *const removed_detail =
+const char rh_removed_detail[] =
     "the member has been permanently removed from the cluster";
 
 /* A stream transfer ended (t->mu held). */
@@ -468,7 +468,7 @@ static void stream_done(struct rafthttp_transport *t, struct rh_xfer *x,
     }
     if (status == 410) {
         rh_deliver_report(t, RH_EV_CRITICAL, p->id, RAFTHTTP_EREMOVED,
-                          removed_detail);
+                          rh_removed_detail);
     }
     if (!was_up) { /* never silent; the merging logger bounds the rate */
         rh_log(&t->log, RAFTHTTP_LOG_WARN, "failed to dial stream",
@@ -523,7 +523,7 @@ static void post_done(struct rafthttp_transport *t, struct rh_xfer *x,
     }
     if (status == 403) {
         rh_deliver_report(t, RH_EV_CRITICAL, p->id, RAFTHTTP_EREMOVED,
-                          removed_detail);
+                          rh_removed_detail);
     }
     if (app) {
         rh_follower_fail(&p->metrics.follower);

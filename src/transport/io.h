@@ -50,6 +50,9 @@ void rh_io_resume(struct rafthttp_transport *t, struct rh_reply *r);
 /* r's connection is gone: never resume it (t->mu). */
 void rh_io_forget(struct rafthttp_transport *t, struct rh_reply *r);
 
+/* etcd's words for the critical error: a peer says we were removed. */
+extern const char rh_removed_detail[];
+
 /* etcd's request headers (X-Server-From, versions, cluster, peer URLs). */
 struct curl_slist *rh_client_headers(struct rafthttp_transport *t,
                                      const char *raft_to);

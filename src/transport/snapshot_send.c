@@ -241,9 +241,6 @@ static int post(struct rh_snap_send *s, long *status)
 
 /* ------------------------------------------------------------ outcome */
 
-static const char *const removed_detail =
-    "the member has been permanently removed from the cluster";
-
 /* Reports the outcome, exactly once (t->mu held). */
 static void report(struct rh_snap_send *s, int result, long status)
 {
@@ -280,7 +277,7 @@ static void report(struct rh_snap_send *s, int result, long status)
         rh_deliver_report(t, RH_EV_UNREACHABLE, p->id, 0, NULL);
         if (status == 403) {
             rh_deliver_report(t, RH_EV_CRITICAL, p->id, RAFTHTTP_EREMOVED,
-                              removed_detail);
+                              rh_removed_detail);
         }
     }
     struct rh_event *ev = rh_calloc(t->alloc, 1, sizeof(*ev));
