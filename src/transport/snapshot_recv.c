@@ -45,6 +45,7 @@ struct rh_snap_recv {
     bool detached;                    /* the connection went away first */
     bool failed;                      /* saving failed */
     bool want_room;                   /* the connection is parked */
+    bool writer_done;                 /* the writer has given its result */
     char reason[200];                 /* why saving failed */
     struct rh_reply *reply;           /* the connection's, until detached */
     uint64_t from;                    /* the sender, for its metrics */
@@ -205,6 +206,7 @@ static void *writer_main(void *arg)
     if (complete && rv != 0) {
         fail(r, f.err);
     }
+    r->writer_done = true; /* a body that ends later is answered by finish */
     if (r->failed && r->reply != NULL && r->body_done) {
         rh_io_reply_ready(t, r->reply, RAFTHTTP_EIO);
     } else if (complete && rv == 0) {
@@ -306,6 +308,10 @@ int rh_snap_recv_finish(struct rh_snap_recv *r, struct rh_reply *reply,
     if (r->msg == NULL) {
         *reason = "failed to decode raft message (unexpected EOF)";
         return 400;
+    }
+    if (r->writer_done) { /* it failed before the body ended */
+        *reason = r->reason;
+        return 500;
     }
     r->body_done = true;
     r->reply = reply;
