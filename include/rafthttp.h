@@ -617,6 +617,14 @@ RAFTHTTP_API int rafthttp_transport_leader_stats(struct rafthttp_transport *t,
                                                  char *buf, size_t cap,
                                                  size_t *len);
 
+/*
+ * Replaces what GET /members answers (see rafthttp_config.members_json),
+ * as the membership changes. json is copied; NULL stops serving it.
+ * Returns 0, RAFTHTTP_EINVAL or RAFTHTTP_ENOMEM. Any thread.
+ */
+RAFTHTTP_API int rafthttp_transport_set_members_json(
+    struct rafthttp_transport *t, const char *json);
+
 /* Why messages were dropped: indexes of rafthttp_stats.dropped. */
 enum rafthttp_drop_reason {
     RAFTHTTP_DROP_QUEUE_BYTES = 0, /* a byte budget was full */

@@ -727,11 +727,23 @@ static enum MHD_Result on_members(struct rafthttp_transport *t,
         return answer(t, c, 405, "text/plain; charset=utf-8",
                       "Method Not Allowed\n", "GET", 0);
     }
-    if (t->members_json == NULL) {
+    pthread_mutex_lock(&t->mu); /* it may be replaced at any time */
+    struct MHD_Response *r =
+        t->members_json == NULL
+            ? NULL
+            : MHD_create_response_from_buffer(strlen(t->members_json),
+                                              t->members_json,
+                                              MHD_RESPMEM_MUST_COPY);
+    pthread_mutex_unlock(&t->mu);
+    if (r == NULL) {
         return refuse(t, c, 404, "404 page not found", 0);
     }
-    return answer(t, c, 200, "application/json", t->members_json, NULL,
-                  WITH_CLUSTER);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "application/json");
+    add_ids(t, r, WITH_CLUSTER);
+    enum MHD_Result rv = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return rv;
 }
 
 /* ----------------------------------------------------------- dispatch */

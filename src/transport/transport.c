@@ -474,6 +474,30 @@ int rafthttp_transport_update_peer(struct rafthttp_transport *t, uint64_t id,
     return rv;
 }
 
+int rafthttp_transport_set_members_json(struct rafthttp_transport *t,
+                                        const char *json)
+{
+    if (!valid(t)) {
+        return RAFTHTTP_EINVAL;
+    }
+    char *copy = NULL;
+    if (json != NULL) {
+        char **v = copy_strings(t->alloc, &json, 1);
+        copy = v != NULL ? v[0] : NULL;
+        rh_free(t->alloc, v);
+        if (copy == NULL) {
+            return RAFTHTTP_ENOMEM;
+        }
+    }
+    pthread_mutex_lock(&t->mu);
+    char *old = t->members_json;
+    t->members_json = copy;
+    t->cfg.members_json = copy;
+    pthread_mutex_unlock(&t->mu);
+    rh_free(t->alloc, old);
+    return 0;
+}
+
 /* --------------------------------------------------------------- status */
 
 void rh_mark_active(struct rafthttp_transport *t, struct rh_peer *p,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "membership.h"
 #include "options.h"
 
 struct member {
@@ -85,6 +86,20 @@ static void write_members_json(struct node_opts *o, const struct member *ms,
     }
     if (at < cap) {
         snprintf(out + at, cap - at, "]");
+    }
+    /* The same objects, one by one, for later changes (membership.c). */
+    for (size_t i = 0; i < n; i++) {
+        char one[1024];
+        int len = snprintf(one, sizeof(one), "{\"id\":%" PRIu64
+                                             ",\"peerURLs\":[",
+                           ms[i].id);
+        for (size_t k = 0; k < ms[i].n_urls; k++) {
+            len += snprintf(one + len, sizeof(one) - (size_t)len, "%s\"%s\"",
+                            k > 0 ? "," : "", ms[i].urls[k]);
+        }
+        len += snprintf(one + len, sizeof(one) - (size_t)len,
+                        "],\"name\":\"%s\"}", ms[i].name);
+        membership_set(ms[i].id, one, (size_t)len);
     }
 }
 

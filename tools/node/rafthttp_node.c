@@ -86,6 +86,7 @@
 #include <unistd.h>
 
 #include "metrics_http.h"
+#include "membership.h"
 #include "options.h"
 #include "rafthttp.h"
 #include "responder.h"
@@ -177,6 +178,37 @@ static void on_snapshot(uint64_t from, uint64_t index, const char *path,
     printf("snapshot received from=%s index=%" PRIu64 " path=%s bytes=%jd\n",
            rafthttp_id_format(from, id), index, path, bytes);
     fflush(stdout);
+}
+
+/*
+ * A membership change went by (from a transport thread): keep /members
+ * current, and talk to added members as peers, as etcd's apply does.
+ */
+static void on_conf_change(int type, uint64_t node_id, const uint8_t *ctx,
+                           size_t len, void *ud)
+{
+    struct node *n = ud;
+    static char json[8192];
+    static char buf[1024];
+    const char *urls[NODE_MAX_URLS];
+    if (type == 1) { /* ConfChangeRemoveNode */
+        membership_remove(node_id);
+        if (node_id != n->opt.id) {
+            rafthttp_transport_remove_peer(n->t, node_id);
+        }
+    } else if (len > 0 &&
+               membership_set(node_id, (const char *)ctx, len) == 0) {
+        size_t k = membership_peer_urls((const char *)ctx, len, buf,
+                                        sizeof(buf), urls, NODE_MAX_URLS);
+        if (k > 0 && node_id != n->opt.id) {
+            if (rafthttp_transport_add_peer(n->t, node_id, urls, k) == 0) {
+                rafthttp_transport_update_peer(n->t, node_id, urls, k);
+            }
+        }
+    }
+    if (membership_json(json, sizeof(json)) > 0) {
+        rafthttp_transport_set_members_json(n->t, json);
+    }
 }
 
 static int set_fd_flags(int fd)
@@ -435,6 +467,8 @@ static int node_start(struct node *n)
     struct rafthttp_config cfg;
     n->resp.on_removed = on_removed;
     n->resp.on_snapshot = on_snapshot;
+    n->resp.on_conf_change = on_conf_change;
+    n->resp.on_conf_change_ud = n;
     for (size_t i = 0; i < n->opt.n_peers; i++) {
         responder_add_peer(&n->resp, n->opt.peers[i].id);
     }

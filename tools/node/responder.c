@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "raft.pb-c.h"
 #include "responder.h"
 
 static const char *const type_names[] = {
@@ -210,6 +211,27 @@ static bool respond(struct responder *r, const struct rafthttp_message *m,
     }
 }
 
+/* Hands the ConfChange entries of an accepted append to the hook. */
+static void report_conf_changes(struct responder *r,
+                                const struct rafthttp_message *m)
+{
+    for (size_t i = 0; r->on_conf_change != NULL && i < m->n_entries; i++) {
+        const struct rafthttp_entry *e = &m->entries[i];
+        if (e->type != RAFTHTTP_ENTRY_CONF_CHANGE) {
+            continue;
+        }
+        Raftpb__ConfChange *cc =
+            raftpb__conf_change__unpack(NULL, e->data.len, e->data.base);
+        if (cc == NULL) {
+            continue;
+        }
+        r->on_conf_change((int)cc->type, cc->node_id, cc->context.data,
+                          cc->has_context ? cc->context.len : 0,
+                          r->on_conf_change_ud);
+        raftpb__conf_change__free_unpacked(cc, NULL);
+    }
+}
+
 static int responder_process(struct rafthttp_transport *t,
                              const struct rafthttp_message *m, void *ud)
 {
@@ -230,6 +252,9 @@ static int responder_process(struct rafthttp_transport *t,
         r->st.send_errors++;
     }
     pthread_mutex_unlock(&r->mu);
+    if (m->type == RAFTHTTP_MSG_APP && !reply.reject) {
+        report_conf_changes(r, m);
+    }
     return 0;
 }
 

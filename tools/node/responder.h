@@ -61,6 +61,14 @@ struct responder {
     void (*on_snapshot)(uint64_t from, uint64_t index, const char *db_path,
                         void *ud);
     void *on_snapshot_ud;
+    /*
+     * Called (from a transport thread, no lock held) for each ConfChange
+     * entry in an append we accepted: its type (raftpb ConfChangeType),
+     * node ID and context (borrowed: etcd's member JSON for an add).
+     */
+    void (*on_conf_change)(int type, uint64_t node_id, const uint8_t *ctx,
+                           size_t ctx_len, void *ud);
+    void *on_conf_change_ud;
 };
 
 /* Sets up r for member id with no peers. Returns 0 or RAFTHTTP_ENOMEM. */
