@@ -640,6 +640,7 @@ enum rafthttp_drop_reason {
 struct rafthttp_stats {
     uint64_t sent_msgs;
     uint64_t received_msgs;
+    uint64_t received_pipeline; /* of those, by POST /raft */
     uint64_t dropped[RAFTHTTP_DROP_REASONS];
     /* dropped messages by raft message type (0..18; 19 = any other). */
     uint64_t dropped_by_type[20];

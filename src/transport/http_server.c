@@ -282,6 +282,7 @@ static enum MHD_Result pipeline_body_done(struct rafthttp_transport *t,
         rh_drop(t, NULL, RAFTHTTP_MSG_APP, RAFTHTTP_DROP_RECV_FULL, false);
     } else {
         t->stats.received_msgs++;
+        t->stats.received_pipeline++;
         if (from != NULL) {
             from->metrics.received_bytes += bytes;
         }

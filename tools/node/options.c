@@ -50,6 +50,8 @@ static const char *const usage_text[] = {
     "  --log-level LEVEL          debug, info (default), warn or error",
     "  --status-interval SECONDS  print peer status every SECONDS (0: off)",
     "  --duration SECONDS         exit after SECONDS (0: at SIGINT/SIGTERM)",
+    "  --peer-delay SECONDS       add the peers only after SECONDS (test:",
+    "                             until then peers reach us by pipeline)",
     "  --help                     show this text",
     "",
     "Options also take --name=VALUE. Exit status: 0 after a clean stop,",
@@ -260,6 +262,11 @@ static int opt_log_level(struct node_opts *o, const char *v)
     return bad_arg("--log-level", v, "want debug, info, warn or error");
 }
 
+static int opt_peer_delay(struct node_opts *o, const char *v)
+{
+    return parse_seconds("--peer-delay", v, &o->peer_delay_s);
+}
+
 static int opt_name(struct node_opts *o, const char *v)
 {
     o->name = v;
@@ -305,6 +312,7 @@ static const struct node_option options[] = {
     {"--log-level", opt_log_level},
     {"--status-interval", opt_status_interval},
     {"--duration", opt_duration},
+    {"--peer-delay", opt_peer_delay},
     {"--name", opt_name},
     {"--initial-cluster", opt_initial_cluster},
     {"--initial-cluster-token", opt_cluster_token},

@@ -44,6 +44,7 @@ struct node_opts {
     enum rafthttp_log_level log_level;
     uint64_t status_interval_s; /* 0: no status lines */
     uint64_t duration_s;        /* 0: until a signal */
+    uint64_t peer_delay_s;      /* --peer-delay: seconds before add_peer */
     bool help;                  /* --help: nothing else was checked */
     /* etcd's cluster flags (cluster_opts.c); set id, cluster_id, peers. */
     const char *name;

@@ -413,10 +413,12 @@ static void print_summary_transport(const struct rafthttp_stats *s)
         dropped += s->dropped[i];
     }
     printf("summary transport sent=%" PRIu64 " received=%" PRIu64
+           " received_pipeline=%" PRIu64
            " queued_bytes=%zu dropped=%" PRIu64 " queue_bytes=%" PRIu64
            " queue_msgs=%" PRIu64 " no_connection=%" PRIu64 " paused=%" PRIu64
            " removed=%" PRIu64 " recv_full=%" PRIu64 "\n",
-           s->sent_msgs, s->received_msgs, s->queued_bytes, dropped,
+           s->sent_msgs, s->received_msgs, s->received_pipeline,
+           s->queued_bytes, dropped,
            s->dropped[RAFTHTTP_DROP_QUEUE_BYTES],
            s->dropped[RAFTHTTP_DROP_QUEUE_MSGS],
            s->dropped[RAFTHTTP_DROP_NO_CONNECTION],
@@ -488,6 +490,14 @@ static int node_start(struct node *n)
      * A peer that dialled us before this point is a remote by now; adding
      * it makes it a full peer.
      */
+    if (n->opt.peer_delay_s > 0) {
+        /*
+         * --peer-delay: no peer yet, so no stream is up; what peers send
+         * meanwhile comes by POST /raft (the pipeline).
+         */
+        struct timespec ts = {(time_t)n->opt.peer_delay_s, 0};
+        nanosleep(&ts, NULL);
+    }
     if (start_peers(n) != 0) {
         return -1;
     }
