@@ -12,12 +12,6 @@
  */
 #include "stream.h"
 
-/*
- * A frame buffer larger than this is freed after its frame, so one large
- * message does not pin its memory for the life of the connection.
- */
-#define KEEP_BUF_BYTES (64 * 1024)
-
 bool rh_is_link_heartbeat(const struct rafthttp_message *m)
 {
     return m->type == RAFTHTTP_MSG_HEARTBEAT && m->from == 0 && m->to == 0;
@@ -66,7 +60,7 @@ static int finish_frame(struct rh_msg_decoder *d, const uint8_t *p,
 {
     int rv = rh_raftpb_message_decode(d->alloc, p, d->need, out);
     d->have_len = false;
-    if (d->body.cap > KEEP_BUF_BYTES) {
+    if (d->body.cap > RH_KEEP_BUF_BYTES) {
         rh_buf_close(&d->body);
     }
     rh_buf_reset(&d->body);

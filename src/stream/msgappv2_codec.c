@@ -33,9 +33,6 @@ enum {
     STEP_MSG         /* full: message bytes */
 };
 
-/* A gathered-protobuf buffer above this size is freed after use. */
-#define KEEP_BUF_BYTES (64 * 1024)
-
 /* ------------------------------------------------------------- encoder */
 
 void rh_msgappv2_encoder_init(struct rh_msgappv2_encoder *e)
@@ -211,7 +208,7 @@ static int gather(struct rh_msgappv2_decoder *d, const uint8_t **p,
 
 static void part_done(struct rh_msgappv2_decoder *d)
 {
-    if (d->part.cap > KEEP_BUF_BYTES) {
+    if (d->part.cap > RH_KEEP_BUF_BYTES) {
         rh_buf_close(&d->part);
     }
     rh_buf_reset(&d->part);

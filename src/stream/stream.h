@@ -22,6 +22,12 @@
 #include "../common/common.h"
 #include "../raftpb/raftpb.h"
 
+/*
+ * A decoder's buffer that grew past this is freed after its frame or
+ * record, so one large message does not pin memory for the connection.
+ */
+#define RH_KEEP_BUF_BYTES (64 * 1024)
+
 /* A link heartbeat: MsgHeartbeat with From and To zero (etcd's test). */
 bool rh_is_link_heartbeat(const struct rafthttp_message *m);
 

@@ -118,8 +118,7 @@ static int64_t tend_probe(struct rafthttp_transport *t, struct rh_peer *p,
                           int64_t now)
 {
     struct rh_probe_status *st = &p->probe;
-    if (p->probe_xfer == NULL && now >= st->next_probe_ms) {
-        st->next_probe_ms = now + RH_PROBE_INTERVAL_MS;
+    if (p->probe_xfer == NULL && rh_probe_due(st, now)) {
         rh_client_probe(t, p);
     }
     int todo = rh_probe_monitor(st, now);
