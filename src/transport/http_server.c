@@ -706,6 +706,14 @@ static enum MHD_Result on_probing(struct rafthttp_transport *t,
 
 /* ------------------------------------------- etcd's other peer paths */
 
+/* etcd's 405 for its GET-only peer paths (http.Error, Allow: GET). */
+static enum MHD_Result refuse_get_only(struct rafthttp_transport *t,
+                                       struct MHD_Connection *c)
+{
+    struct rh_verdict v = {405, "Method Not Allowed", "GET"};
+    return answer_error(t, c, &v, 0);
+}
+
 /*
  * GET /version: the leader polls it every 4 s to decide the cluster
  * version; without it etcd logs an error per member and poll.
@@ -714,8 +722,7 @@ static enum MHD_Result on_version(struct rafthttp_transport *t,
                                   struct MHD_Connection *c, const char *method)
 {
     if (strcmp(method, "GET") != 0) {
-        return answer(t, c, 405, "text/plain; charset=utf-8",
-                      "Method Not Allowed\n", "GET", 0);
+        return refuse_get_only(t, c);
     }
     return answer(t, c, 200, "application/json", t->version_json, NULL, 0);
 }
@@ -725,8 +732,7 @@ static enum MHD_Result on_members(struct rafthttp_transport *t,
                                   struct MHD_Connection *c, const char *method)
 {
     if (strcmp(method, "GET") != 0) {
-        return answer(t, c, 405, "text/plain; charset=utf-8",
-                      "Method Not Allowed\n", "GET", 0);
+        return refuse_get_only(t, c);
     }
     pthread_mutex_lock(&t->mu); /* it may be replaced at any time */
     struct MHD_Response *r =

@@ -147,10 +147,27 @@ static int seeds_request(void)
     return 0;
 }
 
+static int seeds_probe(void)
+{
+    static const char *const bodies[] = {
+        "{\"OK\":true,\"Now\":\"2026-11-25T14:01:39.990669091Z\"}\n",
+        "{\"OK\":false,\"Now\":\"2026-11-25T14:01:39Z\"}",
+        "{\"ok\":true,\"now\":\"2026-02-28T23:59:59.5+05:30\",\"x\":[1]}",
+    };
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        if (write_seed("probe", (const uint8_t *)bodies[i],
+                       strlen(bodies[i])) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int make_dirs(void)
 {
     static const char *const targets[] = {"raftpb", "msg_frame", "msgappv2",
-                                          "snapshot_head", "request"};
+                                          "snapshot_head", "request",
+                                          "probe"};
     char path[4096];
     if (mkdir(out_dir, 0755) != 0 && errno != EEXIST) {
         perror(out_dir);
@@ -176,7 +193,8 @@ int main(int argc, char **argv)
     struct rafthttp_message ms[8];
     size_t n = sample_messages(ms);
     if (make_dirs() != 0 || seeds_raftpb(ms, n) != 0 ||
-        seeds_streams(ms, n) != 0 || seeds_request() != 0) {
+        seeds_streams(ms, n) != 0 || seeds_request() != 0 ||
+        seeds_probe() != 0) {
         return 1;
     }
     printf("gen_corpus: seeds written to %s\n", out_dir);

@@ -1068,6 +1068,30 @@ static bool probing_body_ok(const char *body)
     return strcmp(p, "Z\"}\n") == 0;
 }
 
+/* etcd's other peer paths: /version in etcd's shape, /members (none set). */
+static void test_version_and_members(void **state)
+{
+    (void)state;
+    struct peer_headers none = {0};
+    struct reply r;
+    struct request rq = {.method = "GET", .path = "/version", .h = none};
+    http_once(node_url(), &rq, &r);
+    check_status("GET /version", &r, 200);
+    check_header("GET /version", &r, "Content-Type", "application/json");
+    check_body("GET /version", &r,
+               "{\"etcdserver\":\"3.4.23\",\"etcdcluster\":\"3.4.0\"}");
+    rq.method = "POST";
+    http_once(node_url(), &rq, &r);
+    check_405("POST /version", &r, "GET");
+    rq.path = "/members";
+    http_once(node_url(), &rq, &r);
+    check_405("POST /members", &r, "GET");
+    rq.method = "GET";
+    http_once(node_url(), &rq, &r);
+    check_http_error("GET /members without members", &r, 404,
+                     "404 page not found");
+}
+
 static void test_probing(void **state)
 {
     (void)state;
@@ -1209,6 +1233,7 @@ int main(void)
         cmocka_unit_test(test_stream_check_order),
         cmocka_unit_test(test_stream_removed_sender),
         cmocka_unit_test(test_probing),
+        cmocka_unit_test(test_version_and_members),
         cmocka_unit_test(test_unknown_paths),
         cmocka_unit_test(test_garbage_in_a_row),
         cmocka_unit_test(test_bad_requests_kept_alive),
