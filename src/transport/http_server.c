@@ -436,9 +436,9 @@ static enum MHD_Result snapshot_body(struct rafthttp_transport *t,
     if (status == 0 && used < *size) {
         park(conn, c); /* resumed when the writer has room */
     }
-    char why[240] = "";
-    if (status != 0) {
-        snprintf(why, sizeof(why), "%s", reason);
+    if (status != 0) { /* reason lives in the receiver: copy it locked */
+        snprintf(conn->reject_reason, sizeof(conn->reject_reason), "%s",
+                 reason);
     }
     pthread_mutex_unlock(&t->mu);
     if (status != 0) {
@@ -449,8 +449,6 @@ static enum MHD_Result snapshot_body(struct rafthttp_transport *t,
         *size = 0;
         conn->state = C_REJECTED;
         conn->reject_status = status;
-        snprintf(conn->reject_reason, sizeof(conn->reject_reason), "%s",
-                 why);
         return MHD_YES;
     }
     *size -= used;
