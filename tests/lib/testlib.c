@@ -220,3 +220,42 @@ int tl_msg_equal(const struct rafthttp_message *a,
            conf_state_equal(&s->metadata.conf_state,
                             &t->metadata.conf_state);
 }
+
+const struct rafthttp_entry tl_e_some[3] = {
+    {.term = 1, .index = 4, .data = {(const uint8_t *)"some data", 9}},
+    {.term = 1, .index = 5, .data = {(const uint8_t *)"some data", 9}},
+    {.term = 1, .index = 6, .data = {(const uint8_t *)"some data", 9}},
+};
+const struct rafthttp_entry tl_e_one[1] = {
+    {.term = 1, .index = 7, .data = {(const uint8_t *)"some data", 9}}};
+const struct rafthttp_entry tl_e_two[1] = {
+    {.term = 2, .index = 8, .data = {(const uint8_t *)"some data", 9}}};
+const struct rafthttp_entry tl_e_three[1] = {
+    {.term = 3, .index = 9, .data = {(const uint8_t *)"some data", 9}}};
+
+struct rafthttp_message tl_app(uint64_t term, uint64_t log_term,
+                               uint64_t index, uint64_t commit,
+                               const struct rafthttp_entry *es, size_t n)
+{
+    struct rafthttp_message m = {.type = RAFTHTTP_MSG_APP, .from = 1,
+                                 .to = 2, .term = term, .log_term = log_term,
+                                 .index = index, .commit = commit,
+                                 .entries = es, .n_entries = n};
+    return m;
+}
+
+size_t tl_etcd_msgappv2_sequence(struct rafthttp_message *ms)
+{
+    struct rafthttp_message hb = {.type = RAFTHTTP_MSG_HEARTBEAT};
+    size_t n = 0;
+    ms[n++] = hb;
+    ms[n++] = tl_app(1, 1, 3, 3, tl_e_some, 3);  /* full */
+    ms[n++] = tl_app(1, 1, 6, 7, tl_e_one, 1);   /* compact */
+    ms[n++] = hb;
+    ms[n++] = tl_app(1, 1, 7, 8, NULL, 0);       /* compact, commit only */
+    ms[n++] = tl_app(2, 1, 7, 8, tl_e_two, 1);   /* higher term: full */
+    ms[n++] = hb;
+    ms[n++] = tl_app(3, 2, 8, 9, tl_e_three, 1); /* LogTerm != Term: full */
+    ms[n++] = hb;
+    return n;
+}

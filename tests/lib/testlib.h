@@ -1,7 +1,7 @@
 /*
  * Helpers shared by the unit, golden and fuzz programs: hex conversion, a
  * counting allocator that can fail its k-th allocation, and feeding a
- * stream decoder with chosen chunk splits.
+ * stream decoder with chosen chunk splits, and etcd's TestMsgAppV2 fixture.
  */
 #ifndef RH_TESTLIB_H
 #define RH_TESTLIB_H
@@ -49,5 +49,22 @@ void tl_decoded_free(struct tl_decoded *d);
 /* True if two public messages hold the same values (deep compare). */
 int tl_msg_equal(const struct rafthttp_message *a,
                  const struct rafthttp_message *b);
+
+/* The "some data" entries of etcd's TestMsgAppV2 (msgappv2_codec_test.go). */
+extern const struct rafthttp_entry tl_e_some[3]; /* term 1, index 4..6 */
+extern const struct rafthttp_entry tl_e_one[1];  /* term 1, index 7 */
+extern const struct rafthttp_entry tl_e_two[1];  /* term 2, index 8 */
+extern const struct rafthttp_entry tl_e_three[1]; /* term 3, index 9 */
+
+/* A MsgApp from 1 to 2 carrying es[0..n). */
+struct rafthttp_message tl_app(uint64_t term, uint64_t log_term,
+                               uint64_t index, uint64_t commit,
+                               const struct rafthttp_entry *es, size_t n);
+
+/*
+ * Fills ms (room for 9) with etcd's TestMsgAppV2 sequence, local 2,
+ * remote 1, and returns how many it wrote.
+ */
+size_t tl_etcd_msgappv2_sequence(struct rafthttp_message *ms);
 
 #endif /* RH_TESTLIB_H */

@@ -18,45 +18,6 @@ static const struct rafthttp_entry e_hi = {
     .term = 1, .index = 4, .data = {(const uint8_t *)"hi", 2}};
 static const struct rafthttp_entry e_yo = {
     .term = 1, .index = 5, .data = {(const uint8_t *)"yo", 2}};
-static const struct rafthttp_entry e_some[] = {
-    {.term = 1, .index = 4, .data = {(const uint8_t *)"some data", 9}},
-    {.term = 1, .index = 5, .data = {(const uint8_t *)"some data", 9}},
-    {.term = 1, .index = 6, .data = {(const uint8_t *)"some data", 9}},
-};
-static const struct rafthttp_entry e_one[] = {
-    {.term = 1, .index = 7, .data = {(const uint8_t *)"some data", 9}}};
-static const struct rafthttp_entry e_two[] = {
-    {.term = 2, .index = 8, .data = {(const uint8_t *)"some data", 9}}};
-static const struct rafthttp_entry e_three[] = {
-    {.term = 3, .index = 9, .data = {(const uint8_t *)"some data", 9}}};
-
-static struct rafthttp_message app(uint64_t term, uint64_t log_term,
-                                   uint64_t index, uint64_t commit,
-                                   const struct rafthttp_entry *es, size_t n)
-{
-    struct rafthttp_message m = {.type = RAFTHTTP_MSG_APP, .from = 1,
-                                 .to = 2, .term = term, .log_term = log_term,
-                                 .index = index, .commit = commit,
-                                 .entries = es, .n_entries = n};
-    return m;
-}
-
-/* etcd's TestMsgAppV2 sequence (msgappv2_codec_test.go), local 2, remote 1. */
-static size_t etcd_sequence(struct rafthttp_message *ms)
-{
-    struct rafthttp_message hb = {.type = RAFTHTTP_MSG_HEARTBEAT};
-    size_t n = 0;
-    ms[n++] = hb;
-    ms[n++] = app(1, 1, 3, 3, e_some, 3);  /* full */
-    ms[n++] = app(1, 1, 6, 7, e_one, 1);   /* compact */
-    ms[n++] = hb;
-    ms[n++] = app(1, 1, 7, 8, NULL, 0);    /* compact, commit only */
-    ms[n++] = app(2, 1, 7, 8, e_two, 1);   /* higher term: full */
-    ms[n++] = hb;
-    ms[n++] = app(3, 2, 8, 9, e_three, 1); /* LogTerm != Term: full */
-    ms[n++] = hb;
-    return n;
-}
 
 static void encode_seq(const struct rafthttp_message *ms, size_t n,
                        struct rh_buf *out)
@@ -92,7 +53,7 @@ static void test_etcd_sequence(void **state)
 {
     (void)state;
     struct rafthttp_message ms[16];
-    size_t n = etcd_sequence(ms);
+    size_t n = tl_etcd_msgappv2_sequence(ms);
     struct rh_buf wire;
     encode_seq(ms, n, &wire);
     check_decode(&wire, ms, n, NULL, 0);
@@ -116,9 +77,9 @@ static void test_etcd_bytes(void **state)
     struct rafthttp_message ms[4];
     struct rafthttp_message hb = {.type = RAFTHTTP_MSG_HEARTBEAT};
     ms[0] = hb;
-    ms[1] = app(1, 1, 3, 3, &e_hi, 1);
-    ms[2] = app(1, 1, 4, 4, &e_yo, 1);
-    ms[3] = app(1, 1, 5, 5, NULL, 0);
+    ms[1] = tl_app(1, 1, 3, 3, &e_hi, 1);
+    ms[2] = tl_app(1, 1, 4, 4, &e_yo, 1);
+    ms[3] = tl_app(1, 1, 5, 5, NULL, 0);
     struct rh_buf wire;
     encode_seq(ms, 4, &wire);
     char *hex = tl_hex(wire.data, wire.len);
@@ -138,7 +99,7 @@ static void test_compact_first(void **state)
 {
     (void)state;
     struct rafthttp_entry e = {.index = 1, .data = {(const uint8_t *)"x", 1}};
-    struct rafthttp_message m = app(0, 0, 0, 0, &e, 1);
+    struct rafthttp_message m = tl_app(0, 0, 0, 0, &e, 1);
     struct rh_buf wire;
     encode_seq(&m, 1, &wire);
     assert_int_equal(wire.data[0], RH_MSGAPPV2_APP_ENTRIES);
@@ -168,7 +129,7 @@ static void test_encode_failure_keeps_state(void **state)
     rh_msgappv2_encoder_init(&e);
     struct rh_buf out;
     rh_buf_init(&out, NULL, 20);
-    struct rafthttp_message m = app(1, 1, 3, 3, e_some, 3);
+    struct rafthttp_message m = tl_app(1, 1, 3, 3, tl_e_some, 3);
     assert_int_equal(rh_msgappv2_encode(&e, NULL, &m, &out),
                      RAFTHTTP_ETOOBIG);
     assert_int_equal(out.len, 0);
@@ -239,7 +200,7 @@ static void test_record_limit_counts_all_bytes(void **state)
         es[i] = e_hi;
         es[i].index = i + 1;
     }
-    struct rafthttp_message m = app(0, 0, 0, 0, es, 64);
+    struct rafthttp_message m = tl_app(0, 0, 0, 0, es, 64);
     struct rh_buf wire;
     encode_seq(&m, 1, &wire);
     struct rh_msgappv2_decoder d;
@@ -264,7 +225,7 @@ static void test_allocation_failures(void **state)
 {
     (void)state;
     struct rafthttp_message ms[16];
-    size_t n = etcd_sequence(ms);
+    size_t n = tl_etcd_msgappv2_sequence(ms);
     struct rh_buf wire;
     encode_seq(ms, n, &wire);
     size_t splits[] = {5};

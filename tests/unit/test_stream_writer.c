@@ -25,17 +25,6 @@ static const char heartbeat_hex[] =
     "000000000000001e08081000180020002800300040004a0a12080a022800100018"
     "0050005800";
 
-static const struct rafthttp_entry e_some[] = {
-    {.term = 1, .index = 4, .data = {(const uint8_t *)"some data", 9}},
-    {.term = 1, .index = 5, .data = {(const uint8_t *)"some data", 9}},
-    {.term = 1, .index = 6, .data = {(const uint8_t *)"some data", 9}},
-};
-static const struct rafthttp_entry e_one[] = {
-    {.term = 1, .index = 7, .data = {(const uint8_t *)"some data", 9}}};
-static const struct rafthttp_entry e_two[] = {
-    {.term = 2, .index = 8, .data = {(const uint8_t *)"some data", 9}}};
-static const struct rafthttp_entry e_three[] = {
-    {.term = 3, .index = 9, .data = {(const uint8_t *)"some data", 9}}};
 
 /* A 10 KiB payload shared by the large entries; filled once. */
 static uint8_t big_data[BIG_ENTRY];
@@ -47,39 +36,11 @@ static struct rafthttp_entry big_entry(uint64_t index)
     return e;
 }
 
-static struct rafthttp_message app(uint64_t term, uint64_t log_term,
-                                   uint64_t index, uint64_t commit,
-                                   const struct rafthttp_entry *es, size_t n)
-{
-    struct rafthttp_message m = {.type = RAFTHTTP_MSG_APP, .from = 1,
-                                 .to = 2, .term = term, .log_term = log_term,
-                                 .index = index, .commit = commit,
-                                 .entries = es, .n_entries = n};
-    return m;
-}
-
 static struct rafthttp_message simple(int32_t type, uint64_t term)
 {
     struct rafthttp_message m = {.type = type, .from = 1, .to = 2,
                                  .term = term};
     return m;
-}
-
-/* etcd's TestMsgAppV2 sequence (msgappv2_codec_test.go), local 2, remote 1. */
-static size_t etcd_sequence(struct rafthttp_message *ms)
-{
-    struct rafthttp_message hb = {.type = RAFTHTTP_MSG_HEARTBEAT};
-    size_t n = 0;
-    ms[n++] = hb;
-    ms[n++] = app(1, 1, 3, 3, e_some, 3);  /* full */
-    ms[n++] = app(1, 1, 6, 7, e_one, 1);   /* compact */
-    ms[n++] = hb;
-    ms[n++] = app(1, 1, 7, 8, NULL, 0);    /* compact, commit only */
-    ms[n++] = app(2, 1, 7, 8, e_two, 1);   /* higher term: full */
-    ms[n++] = hb;
-    ms[n++] = app(3, 2, 8, 9, e_three, 1); /* LogTerm != Term: full */
-    ms[n++] = hb;
-    return n;
 }
 
 static size_t frame_size(const struct rafthttp_message *m)
@@ -277,7 +238,7 @@ static void check_overtake(size_t first, const size_t *sizes, size_t n_sizes)
     struct rafthttp_entry es[3] = {big_entry(1), big_entry(2), big_entry(3)};
     struct rafthttp_message apps[3];
     for (size_t i = 0; i < 3; i++) {
-        apps[i] = app(2, 2, i, i, &es[i], 1);
+        apps[i] = tl_app(2, 2, i, i, &es[i], 1);
     }
     struct rafthttp_message vote = simple(RAFTHTTP_MSG_VOTE, 3);
     vote.log_term = 2;
@@ -331,7 +292,7 @@ static void test_urgent_overtakes_at_boundaries(void **state)
 {
     (void)state;
     struct rafthttp_entry e = big_entry(1);
-    struct rafthttp_message a = app(2, 2, 0, 0, &e, 1);
+    struct rafthttp_message a = tl_app(2, 2, 0, 0, &e, 1);
     size_t f = frame_size(&a); /* the three apps differ only in index */
     static const size_t sz_1[] = {1};
     static const size_t sz_7[] = {7};
@@ -362,7 +323,7 @@ static void test_urgent_cut_then_bulk(void **state)
     (void)state;
     struct rafthttp_message vote = simple(RAFTHTTP_MSG_VOTE, 3);
     struct rafthttp_message resp = simple(RAFTHTTP_MSG_HEARTBEAT_RESP, 3);
-    struct rafthttp_message a = app(3, 3, 1, 1, e_some, 3);
+    struct rafthttp_message a = tl_app(3, 3, 1, 1, tl_e_some, 3);
     struct rh_stream_writer w;
     rh_stream_writer_init(&w, RH_STREAM_MESSAGE, NULL, LIMIT);
     push_ok(&w, &vote, frame_size(&vote));
@@ -393,8 +354,8 @@ static void test_bulk_push_mid_frame(void **state)
     (void)state;
     struct rafthttp_entry e1 = big_entry(1);
     struct rafthttp_entry e2 = big_entry(2);
-    struct rafthttp_message a1 = app(2, 2, 0, 0, &e1, 1);
-    struct rafthttp_message a2 = app(2, 2, 1, 1, &e2, 1);
+    struct rafthttp_message a1 = tl_app(2, 2, 0, 0, &e1, 1);
+    struct rafthttp_message a2 = tl_app(2, 2, 1, 1, &e2, 1);
     struct rafthttp_message hb = simple(RAFTHTTP_MSG_HEARTBEAT, 2);
     struct rh_stream_writer w;
     rh_stream_writer_init(&w, RH_STREAM_MESSAGE, NULL, LIMIT);
@@ -428,7 +389,7 @@ static void test_pull_coalesces(void **state)
     (void)state;
     struct rafthttp_message ms[] = {
         simple(RAFTHTTP_MSG_VOTE, 5),
-        app(5, 5, 1, 1, e_some, 3),
+        tl_app(5, 5, 1, 1, tl_e_some, 3),
         simple(RAFTHTTP_MSG_HEARTBEAT_RESP, 5),
         simple(RAFTHTTP_MSG_PROP, 5),
         simple(RAFTHTTP_MSG_APP_RESP, 5),
@@ -473,7 +434,7 @@ static void test_msgappv2_sequence(void **state)
 {
     (void)state;
     struct rafthttp_message ms[16];
-    size_t n = etcd_sequence(ms);
+    size_t n = tl_etcd_msgappv2_sequence(ms);
     struct rh_buf want;
     rh_buf_init(&want, NULL, LIMIT);
     struct rh_msgappv2_encoder enc;
@@ -550,7 +511,7 @@ static void test_too_big_message_stream(void **state)
     struct rh_stream_writer w;
     rh_stream_writer_init(&w, RH_STREAM_MESSAGE, NULL, LIMIT);
     struct rafthttp_message vote = simple(RAFTHTTP_MSG_VOTE, 3);
-    struct rafthttp_message a = app(3, 3, 1, 1, e_some, 3);
+    struct rafthttp_message a = tl_app(3, 3, 1, 1, tl_e_some, 3);
     const struct rafthttp_message *ms[] = {&vote, &a};
     for (size_t i = 0; i < 2; i++) {
         size_t size = frame_size(ms[i]);
@@ -594,9 +555,9 @@ static void test_too_big_message_stream(void **state)
 static void test_too_big_keeps_msgappv2_state(void **state)
 {
     (void)state;
-    struct rafthttp_message full = app(1, 1, 3, 3, e_some, 3);
-    struct rafthttp_message compact = app(1, 1, 6, 7, e_one, 1);
-    struct rafthttp_message after = app(1, 1, 7, 8, NULL, 0);
+    struct rafthttp_message full = tl_app(1, 1, 3, 3, tl_e_some, 3);
+    struct rafthttp_message compact = tl_app(1, 1, 6, 7, tl_e_one, 1);
+    struct rafthttp_message after = tl_app(1, 1, 7, 8, NULL, 0);
     struct rh_buf want;
     rh_buf_init(&want, NULL, LIMIT);
     struct rh_msgappv2_encoder enc;
@@ -666,7 +627,7 @@ static void test_too_big_costs_no_memory(void **state)
     size_t size = 1u << 20;
     uint8_t *data = calloc(size, 1);
     struct rafthttp_entry e = {.term = 1, .index = 1, .data = {data, size}};
-    struct rafthttp_message m = app(1, 1, 0, 0, &e, 1);
+    struct rafthttp_message m = tl_app(1, 1, 0, 0, &e, 1);
     enum rh_stream_type types[] = {RH_STREAM_MESSAGE, RH_STREAM_MSGAPPV2};
     size_t caps[2];
     for (size_t t = 0; t < 2; t++) {
@@ -691,8 +652,8 @@ static void test_attach_discards(void **state)
     (void)state;
     struct rafthttp_entry e = big_entry(1);
     struct rafthttp_message vote = simple(RAFTHTTP_MSG_VOTE, 3);
-    struct rafthttp_message a1 = app(3, 3, 0, 0, &e, 1);
-    struct rafthttp_message a2 = app(3, 3, 1, 1, e_some, 3);
+    struct rafthttp_message a1 = tl_app(3, 3, 0, 0, &e, 1);
+    struct rafthttp_message a2 = tl_app(3, 3, 1, 1, tl_e_some, 3);
     struct rh_stream_writer w;
     rh_stream_writer_init(&w, RH_STREAM_MESSAGE, NULL, LIMIT);
     assert_int_equal(rh_stream_writer_attach(&w, fake_conn(0), 1, 10), 0);
@@ -741,8 +702,8 @@ static void test_attach_discards(void **state)
 static void test_attach_resets_msgappv2(void **state)
 {
     (void)state;
-    struct rafthttp_message full = app(1, 1, 3, 3, e_some, 3);
-    struct rafthttp_message compact = app(1, 1, 6, 7, e_one, 1);
+    struct rafthttp_message full = tl_app(1, 1, 3, 3, tl_e_some, 3);
+    struct rafthttp_message compact = tl_app(1, 1, 6, 7, tl_e_one, 1);
     struct rh_stream_writer w;
     rh_stream_writer_init(&w, RH_STREAM_MSGAPPV2, NULL, LIMIT);
     rh_stream_writer_attach(&w, fake_conn(0), 1, 0);
@@ -781,7 +742,7 @@ static void test_attach_resets_msgappv2(void **state)
         check_msgappv2(&got, &compact, 1);
         rh_buf_close(&got);
         /* Leave a compact record queued for the detach round. */
-        struct rafthttp_message next = app(1, 1, 7, 8, NULL, 0);
+        struct rafthttp_message next = tl_app(1, 1, 7, 8, NULL, 0);
         assert_int_equal(
             rh_stream_writer_push(&w, NULL, &next, SIZE_MAX, &a_compact), 0);
         assert_int_equal(a_compact, 1 + 8 + 8);
@@ -811,7 +772,7 @@ static void test_heartbeat(void **state)
     assert_string_equal(hex, heartbeat_hex);
     free(hex);
     /* A queued bulk frame, or a part of one, also means no heartbeat. */
-    struct rafthttp_message a = app(1, 1, 3, 3, e_some, 3);
+    struct rafthttp_message a = tl_app(1, 1, 3, 3, tl_e_some, 3);
     push_ok(&w, &a, frame_size(&a));
     assert_int_equal(rh_stream_writer_heartbeat(&w, NULL), 0);
     assert_int_equal(rh_stream_writer_pull(&w, buf, 20, 2), 20);
@@ -885,7 +846,7 @@ static size_t push_large_queue(struct rh_stream_writer *w,
     size_t total = 0;
     for (size_t i = 0; i < 40; i++) {
         es[i] = big_entry(i + 1);
-        struct rafthttp_message m = app(2, 2, i, i, &es[i], 1);
+        struct rafthttp_message m = tl_app(2, 2, i, i, &es[i], 1);
         size_t added = 0;
         assert_int_equal(
             rh_stream_writer_push(w, NULL, &m, SIZE_MAX, &added), 0);
@@ -920,7 +881,7 @@ static void test_memory_released(void **state)
         assert_null(w.bulk.buf.data);
 
         /* A small queue keeps its buffer for the next messages. */
-        struct rafthttp_message a = app(1, 1, 3, 3, e_some, 3);
+        struct rafthttp_message a = tl_app(1, 1, 3, 3, tl_e_some, 3);
         size_t added = 0;
         assert_int_equal(
             rh_stream_writer_push(&w, NULL, &a, SIZE_MAX, &added), 0);
@@ -971,12 +932,12 @@ static void alloc_round(enum rh_stream_type type, long k, long *calls)
     struct rafthttp_message ms[16];
     size_t n;
     if (type == RH_STREAM_MSGAPPV2) {
-        n = etcd_sequence(ms);
+        n = tl_etcd_msgappv2_sequence(ms);
     } else {
         n = 0;
-        ms[n++] = app(1, 1, 3, 3, e_some, 3);
+        ms[n++] = tl_app(1, 1, 3, 3, tl_e_some, 3);
         ms[n++] = simple(RAFTHTTP_MSG_VOTE, 2);
-        ms[n++] = app(1, 1, 6, 7, e_one, 1);
+        ms[n++] = tl_app(1, 1, 6, 7, tl_e_one, 1);
         ms[n++] = simple(RAFTHTTP_MSG_HEARTBEAT_RESP, 2);
         ms[n++] = simple(RAFTHTTP_MSG_PROP, 2);
     }
