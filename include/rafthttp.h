@@ -364,6 +364,12 @@ struct rafthttp_config {
     unsigned pipeline_queue_msgs; /* etcd: 64 */
     unsigned pipeline_conns;      /* concurrent POSTs per peer; etcd: 4 */
     /*
+     * Never dial streams and refuse peers' stream dials (404, as a server
+     * without them): every message in both directions goes through the
+     * pipeline. For benchmarks and tests of the pipeline; default false.
+     */
+    bool pipeline_only;
+    /*
      * Where received snapshots are stored (created if missing). NULL: the
      * member refuses snapshots (500, as a failed save).
      */

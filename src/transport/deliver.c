@@ -234,6 +234,7 @@ static void *worker_main(void *arg)
 {
     struct rafthttp_transport *t = ((struct rh_worker *)arg)->t;
     enum rh_pool pool = ((struct rh_worker *)arg)->pool;
+    rh_thread_name(t, "dlv");
     pthread_mutex_lock(&t->mu);
     for (;;) {
         struct rh_mailbox *mb = next_mailbox(t, pool);

@@ -645,6 +645,9 @@ static enum MHD_Result on_stream(struct rafthttp_transport *t,
     if (!rh_check_stream_request(&t->local, req, &type, &from, &v)) {
         return answer_error(t, c, &v, WITH_CLUSTER | WITH_VERSION);
     }
+    if (t->cfg.pipeline_only) {
+        return refuse(t, c, 404, "404 page not found", 0);
+    }
     const struct rafthttp_raft_ops *ops = t->cfg.raft_ops;
     if (ops != NULL && ops->is_id_removed != NULL &&
         ops->is_id_removed(t, from, t->cfg.raft_user_data)) {

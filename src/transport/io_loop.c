@@ -95,6 +95,9 @@ static int64_t tend_reader(struct rafthttp_transport *t, struct rh_peer *p,
                            struct rh_stream_reader *r, int64_t now)
 {
     if (r->xfer == NULL) {
+        if (t->cfg.pipeline_only) {
+            return INT64_MAX;
+        }
         if (now < r->next_dial_ms) {
             return r->next_dial_ms;
         }
@@ -297,6 +300,7 @@ static void *io_main(void *arg)
 {
     struct rafthttp_transport *t = arg;
     while (!should_stop(t)) {
+    rh_thread_name(t, "io");
         run_once(t);
         long due = housekeeping(t);
         run_resumed(t);

@@ -182,6 +182,7 @@ static void *writer_main(void *arg)
     struct rh_snap_recv *r = arg;
     struct rafthttp_transport *t = r->t;
     struct rh_snap_file f;
+    rh_thread_name(t, "snapw");
     int rv = t->cfg.snapshot_dir != NULL
                  ? rh_snap_file_open(&f, t->cfg.snapshot_dir)
                  : RAFTHTTP_EINVAL;

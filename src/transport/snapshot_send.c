@@ -295,6 +295,7 @@ static void *sender_main(void *arg)
     struct rh_snap_send *s = arg;
     struct rafthttp_transport *t = s->t;
     long status = 0;
+    rh_thread_name(t, "snaps");
     int result = post(s, &status);
     pthread_mutex_lock(&t->mu);
     report(s, result, status);

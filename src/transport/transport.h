@@ -228,4 +228,7 @@ void rh_io_kick(struct rafthttp_transport *t);
 void rh_io_reply_ready(struct rafthttp_transport *t, struct rh_reply *r,
                        int result);
 
+/* thread_name.c: the calling thread becomes "rh-<role>-<local id>". */
+void rh_thread_name(const struct rafthttp_transport *t, const char *role);
+
 #endif /* RH_TRANSPORT_H */
