@@ -6,11 +6,15 @@
  * has_ flags gogoproto would imply, then packed into the caller's rh_buf.
  *
  * Decode: protobuf-c unpacks into a tree allocated with the instance's
- * allocator; the public message then points into that tree. Failure modes:
+ * allocator; the public message then points into that tree. Entries added
+ * one at a time (msgappv2) skip protobuf-c: entry_decode.c reads them and
+ * their bytes are copied into the message's inline area or a block of
+ * their own. Failure modes:
  * 1. bytes that are not a Message (truncated, bad wire type, end group):
  *    RAFTHTTP_EPROTO, nothing allocated survives;
  * 2. out of memory anywhere: RAFTHTTP_ENOMEM, likewise.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "raftpb.h"
@@ -373,6 +377,12 @@ static int msg_grow_entries(struct rh_msg *msg, size_t need)
     if (need <= msg->entries_cap) {
         return 0;
     }
+    if (need <= RH_MSG_INLINE_ENTRIES) {
+        msg->entries = msg->inline_entries;
+        msg->entries_cap = RH_MSG_INLINE_ENTRIES;
+        msg->m.entries = msg->entries;
+        return 0;
+    }
     size_t cap = msg->entries_cap < 4 ? 4 : msg->entries_cap;
     while (cap < need) {
         cap *= 2;
@@ -380,10 +390,14 @@ static int msg_grow_entries(struct rh_msg *msg, size_t need)
     if (cap > SIZE_MAX / sizeof(struct rafthttp_entry)) {
         return RAFTHTTP_ENOMEM;
     }
-    struct rafthttp_entry *es =
-        rh_realloc(msg->alloc, msg->entries, cap * sizeof(*es));
+    bool was_inline = msg->entries == msg->inline_entries;
+    struct rafthttp_entry *es = rh_realloc(
+        msg->alloc, was_inline ? NULL : msg->entries, cap * sizeof(*es));
     if (es == NULL) {
         return RAFTHTTP_ENOMEM;
+    }
+    if (was_inline) {
+        memcpy(es, msg->inline_entries, sizeof(msg->inline_entries));
     }
     msg->entries = es;
     msg->entries_cap = cap;
@@ -414,8 +428,10 @@ static void message_from_pb(struct rh_msg *msg)
 
 struct rh_msg *rh_msg_new(const struct rafthttp_allocator *a)
 {
-    struct rh_msg *msg = rh_calloc(a, 1, sizeof(*msg));
+    /* Only the header is cleared: the inline data is written before use. */
+    struct rh_msg *msg = rh_malloc(a, sizeof(*msg));
     if (msg != NULL) {
+        memset(msg, 0, offsetof(struct rh_msg, inline_entries));
         msg->alloc = a;
     }
     return msg;
@@ -445,29 +461,46 @@ int rh_raftpb_message_decode(const struct rafthttp_allocator *a,
     return 0;
 }
 
+/* A copy of an entry's data owned by msg: inline when it fits. */
+static const uint8_t *msg_keep_bytes(struct rh_msg *msg, const uint8_t *p,
+                                     size_t n)
+{
+    size_t at = (msg->inline_used + 15) & ~(size_t)15;
+    if (at <= RH_MSG_INLINE_BYTES && n <= RH_MSG_INLINE_BYTES - at) {
+        msg->inline_used = at + n;
+        return memcpy(msg->inline_data + at, p, n);
+    }
+    if (n > SIZE_MAX - sizeof(struct rh_msg_block)) {
+        return NULL;
+    }
+    struct rh_msg_block *b =
+        rh_malloc(msg->alloc, sizeof(struct rh_msg_block) + n);
+    if (b == NULL) {
+        return NULL;
+    }
+    b->next = msg->blocks;
+    msg->blocks = b;
+    return memcpy(b->data, p, n);
+}
+
 int rh_msg_add_entry(struct rh_msg *msg, const uint8_t *p, size_t n)
 {
-    struct unpack_ctx ctx;
-    ProtobufCAllocator pa;
-    unpack_ctx_init(&ctx, msg->alloc, &pa);
-    size_t count = msg->n_pb_entries;
+    struct rafthttp_entry e;
+    int rv = rh_raftpb_entry_view(p, n, &e);
+    if (rv != 0) {
+        return rv;
+    }
+    size_t count = msg->m.n_entries;
     if (msg_grow_entries(msg, count + 1) != 0) {
         return RAFTHTTP_ENOMEM;
     }
-    /* pb_entries grows alongside entries and has the same capacity. */
-    Raftpb__Entry **pes = rh_realloc(msg->alloc, msg->pb_entries,
-                                     msg->entries_cap * sizeof(*pes));
-    if (pes == NULL) {
-        return RAFTHTTP_ENOMEM;
+    if (e.data.len > 0) {
+        e.data.base = msg_keep_bytes(msg, e.data.base, e.data.len);
+        if (e.data.base == NULL) {
+            return RAFTHTTP_ENOMEM;
+        }
     }
-    msg->pb_entries = pes;
-    Raftpb__Entry *pe = raftpb__entry__unpack(&pa, n, p);
-    if (pe == NULL) {
-        return unpack_error(&ctx);
-    }
-    pes[count] = pe;
-    msg->n_pb_entries = count + 1;
-    entry_from_pb(pe, &msg->entries[count]);
+    msg->entries[count] = e;
     msg->m.n_entries = count + 1;
     return 0;
 }
@@ -477,16 +510,19 @@ void rh_msg_free(struct rh_msg *msg)
     if (msg == NULL) {
         return;
     }
-    ProtobufCAllocator pa;
-    rh_raftpb_allocator(msg->alloc, &pa);
     if (msg->pb != NULL) {
+        ProtobufCAllocator pa;
+        rh_raftpb_allocator(msg->alloc, &pa);
         raftpb__message__free_unpacked(msg->pb, &pa);
     }
-    for (size_t i = 0; i < msg->n_pb_entries; i++) {
-        raftpb__entry__free_unpacked(msg->pb_entries[i], &pa);
+    while (msg->blocks != NULL) {
+        struct rh_msg_block *b = msg->blocks;
+        msg->blocks = b->next;
+        rh_free(msg->alloc, b);
     }
-    rh_free(msg->alloc, msg->pb_entries);
-    rh_free(msg->alloc, msg->entries);
+    if (msg->entries != msg->inline_entries) {
+        rh_free(msg->alloc, msg->entries);
+    }
     rh_free(msg->alloc, msg);
 }
 

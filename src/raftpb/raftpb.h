@@ -23,15 +23,30 @@
 #include "../common/common.h"
 #include "raft.pb-c.h"
 
-/* A decoded message and the memory behind it. */
+/* Entries and entry bytes a message holds without further allocation. */
+#define RH_MSG_INLINE_ENTRIES 1
+#define RH_MSG_INLINE_BYTES 256
+
+/* Entry data too large for the inline area: one allocation each. */
+struct rh_msg_block {
+    struct rh_msg_block *next;
+    uint8_t data[];
+};
+
+/*
+ * A decoded message and the memory behind it. A MsgApp assembled from a
+ * msgappv2 record with one small entry takes this single allocation.
+ */
 struct rh_msg {
     struct rafthttp_message m;              /* points into the fields below */
     Raftpb__Message *pb;                    /* the unpacked tree, or NULL */
-    Raftpb__Entry **pb_entries;             /* entries unpacked one by one */
-    size_t n_pb_entries;
     struct rafthttp_entry *entries;         /* m.entries, m.n_entries used */
     size_t entries_cap;
+    struct rh_msg_block *blocks;            /* owned entry data copies */
     const struct rafthttp_allocator *alloc; /* borrowed; frees all above */
+    size_t inline_used;                     /* bytes of inline_data taken */
+    struct rafthttp_entry inline_entries[RH_MSG_INLINE_ENTRIES];
+    _Alignas(16) uint8_t inline_data[RH_MSG_INLINE_BYTES];
 };
 
 /* Exact encoded length of m (etcd's Message.Size()). */
@@ -63,7 +78,14 @@ int rh_raftpb_message_decode(const struct rafthttp_allocator *a,
  * with no entries, entries added one encoded Entry at a time.
  */
 struct rh_msg *rh_msg_new(const struct rafthttp_allocator *a);
+/* Decodes an encoded Entry and appends a copy of it. */
 int rh_msg_add_entry(struct rh_msg *msg, const uint8_t *p, size_t n);
+
+/*
+ * Decodes one Entry as protobuf-c would, without allocating: e->data
+ * points into p. Returns 0 or RAFTHTTP_EPROTO.
+ */
+int rh_raftpb_entry_view(const uint8_t *p, size_t n, struct rafthttp_entry *e);
 
 void rh_msg_free(struct rh_msg *msg);
 

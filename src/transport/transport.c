@@ -242,6 +242,7 @@ static void drop_all_peers(struct rafthttp_transport *t)
     rh_mailbox_clear(t, &t->control);
     rh_mailbox_clear(t, &t->pipe_recv);
     rh_mailbox_clear(t, &t->pipe_prop);
+    rh_deliver_free_spares(t);
 }
 
 /* Cancels every snapshot sender and waits for its report (t->mu held). */

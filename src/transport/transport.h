@@ -146,6 +146,8 @@ struct rafthttp_transport {
     struct rh_mailbox *ready_head[RH_POOLS];
     struct rh_mailbox *ready_tail[RH_POOLS];
     struct rh_worker workers[RH_RECV_THREADS + 1];
+    struct rh_event *spare_events;   /* recycled event structs (deliver.c) */
+    size_t n_spare_events;
     size_t n_workers;
     bool workers_stop;
     struct rh_mailbox control;       /* reports */
@@ -214,6 +216,8 @@ void rh_deliver_report(struct rafthttp_transport *t, enum rh_event_kind kind,
 bool rh_deliver_message(struct rafthttp_transport *t, struct rh_mailbox *recvq,
                         struct rh_mailbox *propq, struct rh_msg *msg,
                         size_t bytes, struct rh_reply *reply);
+/* Frees the recycled event structs (transport free). */
+void rh_deliver_free_spares(struct rafthttp_transport *t);
 /* Drops every event of mb (peer removal, stop). */
 void rh_mailbox_clear(struct rafthttp_transport *t, struct rh_mailbox *mb);
 

@@ -73,6 +73,24 @@ static size_t sample_messages(struct rafthttp_message *ms)
     return n;
 }
 
+/* Every entry of the sample messages, encoded alone. */
+static int seeds_entry(const struct rafthttp_message *ms, size_t n)
+{
+    int rv = 0;
+    for (size_t i = 0; i < n && rv == 0; i++) {
+        for (size_t j = 0; j < ms[i].n_entries && rv == 0; j++) {
+            struct rh_buf b;
+            rh_buf_init(&b, NULL, 1 << 20);
+            rv = rh_raftpb_entry_append(&ms[i].entries[j], &b);
+            if (rv == 0) {
+                rv = write_seed("entry", b.data, b.len);
+            }
+            rh_buf_close(&b);
+        }
+    }
+    return rv;
+}
+
 static int seeds_raftpb(const struct rafthttp_message *ms, size_t n)
 {
     int rv = 0;
@@ -165,7 +183,8 @@ static int seeds_probe(void)
 
 static int make_dirs(void)
 {
-    static const char *const targets[] = {"raftpb", "msg_frame", "msgappv2",
+    static const char *const targets[] = {"raftpb", "entry", "msg_frame",
+                                          "msgappv2",
                                           "snapshot_head", "request",
                                           "probe"};
     char path[4096];
@@ -193,6 +212,7 @@ int main(int argc, char **argv)
     struct rafthttp_message ms[8];
     size_t n = sample_messages(ms);
     if (make_dirs() != 0 || seeds_raftpb(ms, n) != 0 ||
+        seeds_entry(ms, n) != 0 ||
         seeds_streams(ms, n) != 0 || seeds_request() != 0 ||
         seeds_probe() != 0) {
         return 1;
