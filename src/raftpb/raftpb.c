@@ -7,7 +7,7 @@
  *
  * Decode: protobuf-c unpacks into a tree allocated with the instance's
  * allocator; the public message then points into that tree. Entries added
- * one at a time (msgappv2) skip protobuf-c: entry_decode.c reads them and
+ * one at a time (msgappv2) skip protobuf-c: entry_codec.c reads them and
  * their bytes are copied into the message's inline area or a block of
  * their own. Failure modes:
  * 1. bytes that are not a Message (truncated, bad wire type, end group):
@@ -311,13 +311,6 @@ int rh_raftpb_message_append(const struct rafthttp_allocator *a,
     }
     rh_free(a, t.heap);
     return rv;
-}
-
-int rh_raftpb_entry_append(const struct rafthttp_entry *e, struct rh_buf *out)
-{
-    Raftpb__Entry pe;
-    entry_to_pb(e, &pe);
-    return pack_append(&pe.base, out);
 }
 
 /* ------------------------------------------------------------- decoding */

@@ -90,9 +90,12 @@ static enum rafthttp_drop_reason reason_of(int rv)
                                  : RAFTHTTP_DROP_QUEUE_BYTES;
 }
 
-/* Queues one message for p (t->mu held). */
+/*
+ * Queues one message for p (t->mu held). *clock is when the previous
+ * message was done (one clock read per message for the follower stats).
+ */
 static void send_one(struct rafthttp_transport *t, struct rh_peer *p,
-                     const struct rafthttp_message *m)
+                     const struct rafthttp_message *m, int64_t *clock)
 {
     if (t->paused || p->cut) {
         rh_drop(t, p, m->type, RAFTHTTP_DROP_PAUSED, false);
@@ -103,12 +106,13 @@ static void send_one(struct rafthttp_transport *t, struct rh_peer *p,
     size_t added = 0;
     int rv;
     if (w != NULL) {
-        int64_t t0 = rh_now_ns();
         rv = rh_stream_writer_push(w, t->alloc, m, room, &added);
         if (rv == 0 && m->type == RAFTHTTP_MSG_APP) {
             /* etcd's follower stats time the MsgApp encode. */
+            int64_t now = rh_now_ns();
             rh_follower_succ(&p->metrics.follower,
-                             (double)(rh_now_ns() - t0) / 1e6);
+                             (double)(now - *clock) / 1e6);
+            *clock = now;
         }
     } else {
         rv = rh_pipeline_push(&p->pipeline, t->alloc, m,
@@ -137,11 +141,12 @@ int rafthttp_transport_send(struct rafthttp_transport *t,
         pthread_mutex_unlock(&t->mu);
         return RAFTHTTP_ESTOPPED;
     }
+    int64_t clock = rh_now_ns();
     for (size_t i = 0; i < n; i++) {
         const struct rafthttp_message *m = &msgs[i];
         struct rh_peer *p = m->to != 0 ? rh_find_peer(t, m->to) : NULL;
         if (p != NULL) {
-            send_one(t, p, m);
+            send_one(t, p, m, &clock);
         }
     }
     pthread_mutex_unlock(&t->mu);
