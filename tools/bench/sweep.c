@@ -1,0 +1,56 @@
+/*
+ * The sweep: counts are chosen so that each run lasts one to three
+ * seconds on a 2-core machine; --sweep-scale multiplies them (tests use
+ * 0.01) and --count replaces them all. Every run is a fresh pair of
+ * transports, as a single run is, so the rows compare with single runs.
+ */
+#include <math.h>
+
+#include "run.h"
+#include "sweep.h"
+
+#define SWEEP_RTT_COUNT 20000
+
+static const struct {
+    uint64_t size;
+    uint64_t count;
+} sweep_sizes[] = {
+    {64, 2000000},   {1024, 1000000}, {16384, 150000},
+    {262144, 12000}, {1048576, 3000},
+};
+
+#define N_SIZES (sizeof(sweep_sizes) / sizeof(sweep_sizes[0]))
+
+static uint64_t scaled(const struct bench_opts *o, uint64_t count)
+{
+    if (o->count_given) {
+        return o->count;
+    }
+    double n = round((double)count * o->sweep_scale);
+    return n < 1 ? 1 : (uint64_t)n;
+}
+
+int sweep_run(const struct bench_opts *o, FILE *out)
+{
+    struct bench_result res[N_SIZES + 1];
+    int status = EXIT_OK;
+    report_begin(out, o->format);
+    for (size_t i = 0; i < N_SIZES; i++) {
+        uint64_t count = scaled(o, sweep_sizes[i].count);
+        if (run_one(o, MODE_STREAM, sweep_sizes[i].size, count, &res[i]) !=
+            EXIT_OK) {
+            status = EXIT_FAIL;
+        }
+        report_row(out, o->format, &res[i]);
+    }
+    if (run_one(o, MODE_RTT, 0, scaled(o, SWEEP_RTT_COUNT), &res[N_SIZES]) !=
+        EXIT_OK) {
+        status = EXIT_FAIL;
+    }
+    report_row(out, o->format, &res[N_SIZES]);
+    if (o->plot != NULL &&
+        plot_write(o->plot, res, N_SIZES + 1, o->plot_with) != 0) {
+        status = EXIT_FAIL;
+    }
+    return status;
+}
