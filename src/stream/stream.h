@@ -134,10 +134,26 @@ enum rh_stream_type {
     RH_STREAM_MESSAGE = 1   /* path /raft/stream/message/<id> */
 };
 
-/* Bytes waiting to be written, consumed from the front. */
-struct rh_byteq {
+/* One segment of a byte queue: whole records, written out from head. */
+struct rh_byteq_seg {
+    struct rh_byteq_seg *next;
     struct rh_buf buf;
     size_t head; /* bytes of buf already written out */
+};
+
+/*
+ * Bytes waiting to be written, consumed from the front: a list of
+ * segments, so a deep queue of large records is never moved or
+ * reallocated as a whole (each record lies in one segment).
+ */
+struct rh_byteq {
+    struct rh_byteq_seg *first;
+    struct rh_byteq_seg *last;
+    struct rh_byteq_seg *spares; /* drained segments kept for reuse */
+    size_t n_spares;
+    size_t len;                  /* bytes queued over all segments */
+    const struct rafthttp_allocator *alloc;
+    size_t limit;                /* largest record */
 };
 
 /*
@@ -166,6 +182,8 @@ struct rh_stream_writer {
 void rh_stream_writer_init(struct rh_stream_writer *w, enum rh_stream_type t,
                            const struct rafthttp_allocator *a, size_t limit);
 void rh_stream_writer_close(struct rh_stream_writer *w);
+/* An idle writer gives back the spare queue segments beyond one. */
+void rh_stream_writer_trim(struct rh_stream_writer *w);
 
 size_t rh_stream_writer_queued(const struct rh_stream_writer *w);
 

@@ -5,7 +5,9 @@
  * lock; the HTTP server's content callback pull()s everything queued into
  * one block (frames coalesced into a single write while the queue is not
  * empty, never waiting on a timer); an empty queue parks the connection
- * until the next push.
+ * until the next push. A queue is a list of segments of whole records, so
+ * a deep queue of large records is never moved or reallocated as a whole;
+ * drained segments are reused until the writer idles (trim).
  *
  * Ordering: on the message stream, urgent frames (votes, heartbeats,
  * responses) overtake queued bulk frames (MsgApp, MsgProp) at frame
@@ -25,62 +27,183 @@
 
 #include "stream.h"
 
-/* A drained queue whose buffer grew past this gives the memory back. */
-#define KEEP_QUEUE_BYTES (256 * 1024)
+/*
+ * Records are appended to the last segment while it stays within this
+ * (it grows by doubling, so an idle peer's heartbeat costs 256 bytes, not
+ * a whole segment); a larger record gets a segment of its own.
+ */
+#define SEG_BYTES (256 * 1024)
+/*
+ * Drained segments of SEG_BYTES are kept for reuse (a deep queue cycles
+ * through them instead of through the allocator and fresh pages; the byte
+ * budget bounds how many there can be) until the writer has been idle for
+ * a link-heartbeat interval: rh_stream_writer_trim then keeps IDLE_SPARES.
+ */
+#define IDLE_SPARES 1
 
 static void byteq_init(struct rh_byteq *q, const struct rafthttp_allocator *a,
                        size_t limit)
 {
-    rh_buf_init(&q->buf, a, limit);
-    q->head = 0;
+    memset(q, 0, sizeof(*q));
+    q->alloc = a;
+    q->limit = limit;
 }
 
 static size_t byteq_len(const struct rh_byteq *q)
 {
-    return q->buf.len - q->head;
+    return q->len;
+}
+
+static void seg_free(struct rh_byteq *q, struct rh_byteq_seg *s)
+{
+    rh_buf_close(&s->buf);
+    rh_free(q->alloc, s);
+}
+
+/* Frees the spares beyond keep, and any kept one larger than SEG_BYTES. */
+static void trim_spares(struct rh_byteq *q, size_t keep)
+{
+    struct rh_byteq_seg **pp = &q->spares;
+    size_t kept = 0;
+    while (*pp != NULL) {
+        struct rh_byteq_seg *s = *pp;
+        if (kept < keep && s->buf.cap <= SEG_BYTES) {
+            kept++;
+            pp = &s->next;
+            continue;
+        }
+        *pp = s->next;
+        q->n_spares--;
+        seg_free(q, s);
+    }
+}
+
+/* A written-out segment becomes a spare. */
+static void seg_retire(struct rh_byteq *q, struct rh_byteq_seg *s)
+{
+    rh_buf_reset(&s->buf);
+    s->head = 0;
+    s->next = q->spares;
+    q->spares = s;
+    q->n_spares++;
 }
 
 static void byteq_clear(struct rh_byteq *q)
 {
-    q->head = 0;
-    if (q->buf.cap > KEEP_QUEUE_BYTES) {
-        rh_buf_close(&q->buf);
+    while (q->first != NULL) {
+        struct rh_byteq_seg *s = q->first;
+        q->first = s->next;
+        seg_retire(q, s);
     }
-    rh_buf_reset(&q->buf);
+    q->last = NULL;
+    q->len = 0;
+    trim_spares(q, IDLE_SPARES);
 }
 
-static void byteq_consume(struct rh_byteq *q, size_t n)
+void rh_stream_writer_trim(struct rh_stream_writer *w)
 {
-    q->head += n;
-    if (q->head == q->buf.len) {
-        byteq_clear(q);
-    }
+    trim_spares(&w->urgent, IDLE_SPARES);
+    trim_spares(&w->bulk, IDLE_SPARES);
 }
 
 /* Copies up to max bytes from the front of q. */
 static size_t byteq_take(struct rh_byteq *q, uint8_t *dst, size_t max)
 {
-    size_t n = byteq_len(q) < max ? byteq_len(q) : max;
-    if (n > 0) {
-        memcpy(dst, q->buf.data + q->head, n);
-        byteq_consume(q, n);
+    size_t n = 0;
+    while (n < max && q->first != NULL) {
+        struct rh_byteq_seg *s = q->first;
+        size_t left = s->buf.len - s->head;
+        size_t k = left < max - n ? left : max - n;
+        memcpy(dst + n, s->buf.data + s->head, k);
+        s->head += k;
+        n += k;
+        if (s->head < s->buf.len) {
+            break;
+        }
+        q->first = s->next;
+        if (q->first == NULL) {
+            q->last = NULL;
+        }
+        seg_retire(q, s);
     }
+    q->len -= n;
     return n;
 }
 
-/*
- * Appends at the back, reclaiming the written-out front first when that
- * saves a reallocation.
- */
-static struct rh_buf *byteq_tail(struct rh_byteq *q)
+/* The bytes at the front (a frame header: records never straddle). */
+static const uint8_t *byteq_front(const struct rh_byteq *q)
 {
-    if (q->head > 0 && q->head >= q->buf.len / 2) {
-        size_t left = byteq_len(q);
-        memmove(q->buf.data, q->buf.data + q->head, left);
-        q->buf.len = left;
-        q->head = 0;
+    const struct rh_byteq_seg *s = q->first;
+    return s->buf.data + s->head;
+}
+
+/* Unlinks and returns the first spare with room for need bytes. */
+static struct rh_byteq_seg *take_spare(struct rh_byteq *q, size_t need)
+{
+    for (struct rh_byteq_seg **pp = &q->spares; *pp != NULL;
+         pp = &(*pp)->next) {
+        struct rh_byteq_seg *s = *pp;
+        if (s->buf.cap >= need) {
+            *pp = s->next;
+            q->n_spares--;
+            s->next = NULL;
+            return s;
+        }
     }
-    return &q->buf;
+    return NULL;
+}
+
+/*
+ * A segment with room for need bytes, a spare if one fits. Returns 0,
+ * RAFTHTTP_ETOOBIG (need beyond the limit) or RAFTHTTP_ENOMEM.
+ */
+static int seg_new(struct rh_byteq *q, size_t need, struct rh_byteq_seg **out)
+{
+    struct rh_byteq_seg *s = take_spare(q, need);
+    if (s != NULL) {
+        *out = s;
+        return 0;
+    }
+    s = rh_calloc(q->alloc, 1, sizeof(*s));
+    if (s == NULL) {
+        return RAFTHTTP_ENOMEM;
+    }
+    rh_buf_init(&s->buf, q->alloc, q->limit);
+    int rv = rh_buf_reserve(&s->buf, need);
+    if (rv != 0) {
+        seg_free(q, s);
+        return rv;
+    }
+    *out = s;
+    return 0;
+}
+
+/*
+ * The buffer a record of need bytes is encoded into: the last segment if
+ * it is empty, has the room, or stays within SEG_BYTES; else a new one (so
+ * no segment but the last is ever empty). Returns 0 or seg_new's error.
+ */
+static int byteq_tail(struct rh_byteq *q, size_t need, struct rh_buf **out)
+{
+    struct rh_byteq_seg *s = q->last;
+    if (s != NULL &&
+        (s->buf.len == 0 || need <= s->buf.cap - s->buf.len ||
+         (s->buf.len <= SEG_BYTES && need <= SEG_BYTES - s->buf.len))) {
+        *out = &s->buf;
+        return 0;
+    }
+    int rv = seg_new(q, need, &s);
+    if (rv != 0) {
+        return rv;
+    }
+    if (q->last != NULL) {
+        q->last->next = s;
+    } else {
+        q->first = s;
+    }
+    q->last = s;
+    *out = &s->buf;
+    return 0;
 }
 
 void rh_stream_writer_init(struct rh_stream_writer *w, enum rh_stream_type t,
@@ -95,8 +218,10 @@ void rh_stream_writer_init(struct rh_stream_writer *w, enum rh_stream_type t,
 
 void rh_stream_writer_close(struct rh_stream_writer *w)
 {
-    rh_buf_close(&w->urgent.buf);
-    rh_buf_close(&w->bulk.buf);
+    byteq_clear(&w->urgent);
+    byteq_clear(&w->bulk);
+    trim_spares(&w->urgent, 0);
+    trim_spares(&w->bulk, 0);
 }
 
 size_t rh_stream_writer_queued(const struct rh_stream_writer *w)
@@ -150,14 +275,19 @@ int rh_stream_writer_push(struct rh_stream_writer *w,
         return RAFTHTTP_ETOOBIG;
     }
     struct rh_byteq *q = msgapp || is_bulk(m) ? &w->bulk : &w->urgent;
-    struct rh_buf *b = byteq_tail(q);
+    struct rh_buf *b;
+    int rv = byteq_tail(q, need, &b);
+    if (rv != 0) {
+        return rv;
+    }
     size_t before = b->len;
-    int rv = msgapp ? rh_msgappv2_encode(&w->enc, a, m, b)
-                    : rh_msg_frame_encode(a, m, b);
+    rv = msgapp ? rh_msgappv2_encode(&w->enc, a, m, b)
+                : rh_msg_frame_encode(a, m, b);
     if (rv != 0) {
         return rv; /* the encoders leave b and their state unchanged */
     }
     *added = b->len - before;
+    q->len += *added;
     return 0;
 }
 
@@ -181,8 +311,7 @@ static bool start_bulk_frame(struct rh_stream_writer *w)
     if (byteq_len(&w->bulk) < 8) {
         return false;
     }
-    w->bulk_frame_left =
-        8 + (size_t)rh_get_be64(w->bulk.buf.data + w->bulk.head);
+    w->bulk_frame_left = 8 + (size_t)rh_get_be64(byteq_front(&w->bulk));
     return true;
 }
 

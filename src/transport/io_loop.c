@@ -81,6 +81,7 @@ static int64_t tend_writer(struct rafthttp_transport *t, struct rh_peer *p,
     }
     int64_t interval = t->cfg.read_timeout_ms / 3;
     if (now - w->last_write_ms >= interval) {
+        rh_stream_writer_trim(w); /* idle for an interval */
         rh_account_queued(t, p, rh_stream_writer_heartbeat(w, t->alloc));
         w->last_write_ms = now; /* counts as written: next one in interval */
     }

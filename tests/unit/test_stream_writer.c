@@ -214,15 +214,15 @@ static void test_queue_choice(void **state)
         struct rafthttp_message m = simple(bulk[i], 4);
         push_ok(&w, &m, frame_size(&m));
         bulk_bytes += frame_size(&m);
-        assert_int_equal(w.bulk.buf.len - w.bulk.head, bulk_bytes);
-        assert_int_equal(w.urgent.buf.len - w.urgent.head, 0);
+        assert_int_equal(w.bulk.len, bulk_bytes);
+        assert_int_equal(w.urgent.len, 0);
     }
     for (size_t i = 0; i < sizeof(urgent) / sizeof(urgent[0]); i++) {
         struct rafthttp_message m = simple(urgent[i], 4);
         push_ok(&w, &m, frame_size(&m));
         urgent_bytes += frame_size(&m);
-        assert_int_equal(w.urgent.buf.len - w.urgent.head, urgent_bytes);
-        assert_int_equal(w.bulk.buf.len - w.bulk.head, bulk_bytes);
+        assert_int_equal(w.urgent.len, urgent_bytes);
+        assert_int_equal(w.bulk.len, bulk_bytes);
     }
     assert_int_equal(rh_stream_writer_queued(&w), bulk_bytes + urgent_bytes);
     rh_stream_writer_close(&w);
@@ -629,7 +629,7 @@ static void test_too_big_costs_no_memory(void **state)
     struct rafthttp_entry e = {.term = 1, .index = 1, .data = {data, size}};
     struct rafthttp_message m = tl_app(1, 1, 0, 0, &e, 1);
     enum rh_stream_type types[] = {RH_STREAM_MESSAGE, RH_STREAM_MSGAPPV2};
-    size_t caps[2];
+    bool allocated[2];
     for (size_t t = 0; t < 2; t++) {
         struct rh_stream_writer w;
         rh_stream_writer_init(&w, types[t], NULL, LIMIT);
@@ -637,13 +637,13 @@ static void test_too_big_costs_no_memory(void **state)
         assert_int_equal(rh_stream_writer_push(&w, NULL, &m, 1000, &added),
                          RAFTHTTP_ETOOBIG);
         assert_int_equal(rh_stream_writer_queued(&w), 0);
-        caps[t] = w.bulk.buf.cap;
+        allocated[t] = w.bulk.first != NULL || w.bulk.spares != NULL;
         rh_stream_writer_close(&w);
     }
     free(data);
     /* Checked after the cleanup, so a failure here leaks nothing. */
-    assert_int_equal(caps[0], 0);
-    assert_int_equal(caps[1], 0);
+    assert_false(allocated[0]);
+    assert_false(allocated[1]);
 }
 
 /* attach forgets the old connection's queue, mid-frame included. */
@@ -763,7 +763,7 @@ static void test_heartbeat(void **state)
     rh_stream_writer_init(&w, RH_STREAM_MESSAGE, NULL, LIMIT);
     assert_int_equal(rh_stream_writer_heartbeat(&w, NULL), hb_len);
     assert_int_equal(rh_stream_writer_queued(&w), hb_len);
-    assert_int_equal(w.urgent.buf.len - w.urgent.head, hb_len);
+    assert_int_equal(w.urgent.len, hb_len);
     assert_int_equal(rh_stream_writer_heartbeat(&w, NULL), 0);
     assert_int_equal(rh_stream_writer_queued(&w), hb_len);
     uint8_t buf[128];
@@ -855,7 +855,35 @@ static size_t push_large_queue(struct rh_stream_writer *w,
     return total;
 }
 
-/* A drained queue that grew large gives its buffer back; a small keeps. */
+/* Bytes held by a queue's segments and spares. */
+static size_t queue_memory(const struct rh_byteq *q)
+{
+    size_t total = 0;
+    for (const struct rh_byteq_seg *s = q->first; s != NULL; s = s->next) {
+        total += s->buf.cap;
+    }
+    for (const struct rh_byteq_seg *s = q->spares; s != NULL; s = s->next) {
+        total += s->buf.cap;
+    }
+    return total;
+}
+
+/* Pulls everything; returns the bytes pulled. */
+static size_t drain(struct rh_stream_writer *w, uint8_t *buf)
+{
+    size_t got = 0;
+    size_t n;
+    while ((n = rh_stream_writer_pull(w, buf, 1 << 16, 1)) > 0) {
+        got += n;
+    }
+    return got;
+}
+
+/*
+ * A deep queue spreads over segments of at most 256 KiB; drained, they
+ * stay as spares for the next burst until the writer is idle (trim), which
+ * keeps one; detach does the same.
+ */
 static void test_memory_released(void **state)
 {
     (void)state;
@@ -867,38 +895,32 @@ static void test_memory_released(void **state)
         rh_stream_writer_init(&w, types[t], NULL, LIMIT);
         size_t total = push_large_queue(&w, es);
         assert_true(total > 400u * 1024);
-        assert_true(w.bulk.buf.cap > 256u * 1024);
-        size_t got = 0;
-        size_t n;
-        while ((n = rh_stream_writer_pull(&w, buf, 1 << 16, 1)) > 0) {
-            got += n;
-            if (got < total) {
-                assert_true(w.bulk.buf.cap > 256u * 1024);
-            }
-        }
-        assert_int_equal(got, total);
-        assert_int_equal(w.bulk.buf.cap, 0);
-        assert_null(w.bulk.buf.data);
+        assert_ptr_not_equal(w.bulk.first, w.bulk.last); /* segments */
+        assert_true(w.bulk.first->buf.cap <= 256u * 1024);
+        assert_int_equal(drain(&w, buf), total);
+        assert_null(w.bulk.first);
+        assert_true(w.bulk.n_spares >= 2);
 
-        /* A small queue keeps its buffer for the next messages. */
-        struct rafthttp_message a = tl_app(1, 1, 3, 3, tl_e_some, 3);
-        size_t added = 0;
-        assert_int_equal(
-            rh_stream_writer_push(&w, NULL, &a, SIZE_MAX, &added), 0);
-        assert_int_equal(rh_stream_writer_pull(&w, buf, 1 << 16, 2), added);
-        assert_true(w.bulk.buf.cap > 0);
-        assert_true(w.bulk.buf.cap <= 256u * 1024);
-        assert_non_null(w.bulk.buf.data);
+        /* The next burst reuses them: no new memory. */
+        size_t before = queue_memory(&w.bulk);
+        assert_int_equal(push_large_queue(&w, es), total);
+        assert_int_equal(queue_memory(&w.bulk), before);
+        assert_int_equal(drain(&w, buf), total);
+
+        /* Idle: one spare of at most a segment stays. */
+        rh_stream_writer_trim(&w);
+        assert_int_equal(w.bulk.n_spares, 1);
+        assert_true(queue_memory(&w.bulk) <= 256u * 1024);
 
         /* detach gives a large queue back as well. */
         push_large_queue(&w, es);
-        assert_true(w.bulk.buf.cap > 256u * 1024);
         assert_int_equal(rh_stream_writer_detach(&w), total);
-        assert_int_equal(w.bulk.buf.cap, 0);
+        assert_null(w.bulk.first);
+        assert_true(queue_memory(&w.bulk) <= 256u * 1024);
         rh_stream_writer_close(&w);
     }
 
-    /* The urgent queue too: a vote with a 300 KiB context. */
+    /* A record larger than a segment: its own, never kept when idle. */
     uint8_t *ctx = calloc(300u * 1024, 1);
     struct rafthttp_message vote = simple(RAFTHTTP_MSG_VOTE, 3);
     vote.context.base = ctx;
@@ -906,15 +928,14 @@ static void test_memory_released(void **state)
     struct rh_stream_writer w;
     rh_stream_writer_init(&w, RH_STREAM_MESSAGE, NULL, LIMIT);
     push_ok(&w, &vote, frame_size(&vote));
-    assert_true(w.urgent.buf.cap > 256u * 1024);
-    size_t got = 0;
-    size_t n;
-    while ((n = rh_stream_writer_pull(&w, buf, 1 << 16, 1)) > 0) {
-        got += n;
-    }
-    assert_int_equal(got, frame_size(&vote));
-    assert_int_equal(w.urgent.buf.cap, 0);
-    assert_null(w.urgent.buf.data);
+    assert_true(w.urgent.first->buf.cap > 256u * 1024);
+    assert_int_equal(drain(&w, buf), frame_size(&vote));
+    rh_stream_writer_trim(&w);
+    assert_int_equal(queue_memory(&w.urgent), 0);
+
+    /* An idle peer's heartbeat costs a small buffer, not a segment. */
+    assert_true(rh_stream_writer_heartbeat(&w, NULL) > 0);
+    assert_true(queue_memory(&w.urgent) <= 4096);
     rh_stream_writer_close(&w);
     free(ctx);
     free(buf);
