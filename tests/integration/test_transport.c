@@ -118,6 +118,48 @@ static void test_pipeline_to_remote(void **state)
     tc_stop(&c);
 }
 
+static void pipeline_only(struct rafthttp_config *cfg)
+{
+    cfg->pipeline_only = true;
+}
+
+/* pipeline_only: no stream either way, everything arrives by POST. */
+static void test_pipeline_only(void **state)
+{
+    (void)state;
+    struct tc_cluster c;
+    tc_start(&c, 2, pipeline_only);
+    tc_connect_all(&c);
+    enum { N = 200 };
+    static uint8_t data[100];
+    for (uint64_t i = 0; i < N; i++) {
+        struct rafthttp_entry e = {.term = 3, .index = i + 1,
+                                   .data = {data, sizeof(data)}};
+        struct rafthttp_message m[2] = {
+            make_msg(RAFTHTTP_MSG_APP, 1, 2, i),
+            make_msg(RAFTHTTP_MSG_HEARTBEAT, 1, 2, i)};
+        m[0].entries = &e;
+        m[0].n_entries = 1;
+        assert_int_equal(rafthttp_transport_send(c.nodes[0].t, m, 2), 0);
+        if (i % 16 == 15) { /* stay within the POST queue (64) */
+            assert_true(tc_wait_records(&c.nodes[1], 2 * (i + 1)));
+        }
+    }
+    assert_true(tc_wait_records(&c.nodes[1], 2 * N));
+    struct rafthttp_stats st;
+    rafthttp_transport_stats(c.nodes[1].t, &st);
+    assert_int_equal(st.received_pipeline, 2 * N);
+    for (size_t i = 0; i < 2; i++) {
+        struct rafthttp_peer_status ps;
+        assert_int_equal(rafthttp_transport_peer_status(
+                             c.nodes[i].t, c.nodes[1 - i].id, &ps),
+                         0);
+        assert_false(ps.msgapp_writer || ps.message_writer ||
+                     ps.msgapp_reader || ps.message_reader);
+    }
+    tc_stop(&c);
+}
+
 static void test_unreachable_when_peer_down(void **state)
 {
     (void)state;
@@ -170,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_every_type_arrives),
         cmocka_unit_test(test_appends_in_order),
         cmocka_unit_test(test_pipeline_to_remote),
+        cmocka_unit_test(test_pipeline_only),
         cmocka_unit_test(test_unreachable_when_peer_down),
         cmocka_unit_test(test_stop_under_load),
     };
