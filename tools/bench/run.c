@@ -118,8 +118,11 @@ static void progress_text(struct bench_run *r, char *buf, size_t cap)
 static void progress_draw(struct ticker *tk)
 {
     struct bench_run *r = tk->r;
-    double secs = bench_now_s() - r->t0;
-    if (!r->progress || r->t0 == 0 || secs < PROGRESS_AFTER_S) {
+    pthread_mutex_lock(&r->mu);
+    double t0 = r->t0;
+    pthread_mutex_unlock(&r->mu);
+    double secs = bench_now_s() - t0;
+    if (!r->progress || t0 == 0 || secs < PROGRESS_AFTER_S) {
         return;
     }
     char text[160];
@@ -340,7 +343,10 @@ int run_one(const struct bench_opts *o, enum bench_mode mode, uint64_t size,
     if (rv == 0) {
         rv = transports_wait_ready(r);
     }
-    if (rv == 0 && ticker_start(&tk, r) == 0) {
+    if (rv == 0 && ticker_start(&tk, r) != 0) {
+        run_fail(r, "cannot start the ticker thread");
+        rv = -1;
+    } else if (rv == 0) {
         rv = run_mode(r, res);
         ticker_stop(&tk);
     }
