@@ -102,6 +102,10 @@ json_check snapshot 'j["mode"] == "snapshot" and j["size"] == 3 << 20 and
 run snapshot_nofsync 0 --mode snapshot --size 1M --no-fsync --json
 json_check snapshot_nofsync 'j["delivered"] == 1 and j["bad"] == 0'
 
+# The older form that scripts/demo.sh uses.
+run snapshot_old 0 --snapshot 1M --json
+json_check snapshot_old 'j["mode"] == "snapshot" and j["size"] == 1 << 20'
+
 run mixed 0 --mode mixed --size 4M --bulk-size 1K --count 20 --json
 json_check mixed 'j["mode"] == "mixed" and j["count"] >= 20 and
   j["delivered"] > 0 and j["bad"] == 0 and j["snap_bytes"] == 4 << 20 and

@@ -49,6 +49,7 @@ static const char *const usage_text[] = {
     "  --window N          most MsgApp sent and not delivered (default 512;",
     "                      clamped to 16 MiB / (size + 64), and said so)",
     "  --bulk-size BYTES   mixed: the MsgApp stream's entry size (16 KiB)",
+    "  --snapshot BYTES    the same as --mode snapshot --size BYTES",
     "  --no-fsync          the receiver does not sync snapshots",
     "  --json              one JSON object per run on stdout",
     "  --csv               one CSV line per run, after a header line",
@@ -215,6 +216,13 @@ static int opt_size(struct bench_opts *o, const char *v)
     return parse_bytes("--size", v, &o->size);
 }
 
+/* The older form of --mode snapshot --size BYTES (scripts/demo.sh). */
+static int opt_snapshot(struct bench_opts *o, const char *v)
+{
+    o->mode = MODE_SNAPSHOT;
+    return parse_bytes("--snapshot", v, &o->size);
+}
+
 static int opt_bulk_size(struct bench_opts *o, const char *v)
 {
     if (parse_bytes("--bulk-size", v, &o->bulk_size) != 0) {
@@ -325,6 +333,7 @@ static const struct bench_option options[] = {
     {"--mode", opt_mode},
     {"--role", opt_role},
     {"--size", opt_size},
+    {"--snapshot", opt_snapshot},
     {"--bulk-size", opt_bulk_size},
     {"--count", opt_count},
     {"--window", opt_window},
