@@ -139,19 +139,51 @@ void rh_mailbox_clear(struct rafthttp_transport *t, struct rh_mailbox *mb)
         event_free(t, ev);
     }
     mb->tail = NULL;
+    mb->urgent_tail = NULL;
     mb->bytes = 0;
+}
+
+/* Messages that overtake queued bulk ones (see deliver.h). */
+static bool is_urgent(const struct rh_event *ev)
+{
+    if (ev->kind != RH_EV_MESSAGE || ev->msg == NULL) {
+        return false;
+    }
+    int32_t type = ev->msg->m.type;
+    return type != RAFTHTTP_MSG_APP && type != RAFTHTTP_MSG_PROP &&
+           type != RAFTHTTP_MSG_SNAP;
+}
+
+/* Inserts ev after the urgent events at the front of mb. */
+static void post_urgent(struct rh_mailbox *mb, struct rh_event *ev)
+{
+    struct rh_event *after = mb->urgent_tail;
+    ev->next = after != NULL ? after->next : mb->head;
+    if (after != NULL) {
+        after->next = ev;
+    } else {
+        mb->head = ev;
+    }
+    if (mb->tail == after) {
+        mb->tail = ev;
+    }
+    mb->urgent_tail = ev;
 }
 
 void rh_deliver_post(struct rafthttp_transport *t, struct rh_mailbox *mb,
                      struct rh_event *ev)
 {
-    ev->next = NULL;
-    if (mb->tail != NULL) {
-        mb->tail->next = ev;
+    if (is_urgent(ev)) {
+        post_urgent(mb, ev);
     } else {
-        mb->head = ev;
+        ev->next = NULL;
+        if (mb->tail != NULL) {
+            mb->tail->next = ev;
+        } else {
+            mb->head = ev;
+        }
+        mb->tail = ev;
     }
-    mb->tail = ev;
     mb->bytes += ev->bytes;
     ready_push(t, mb);
 }
@@ -278,10 +310,15 @@ static struct rh_event *take_batch(struct rh_mailbox *mb)
 {
     struct rh_event *first = mb->head;
     struct rh_event *last = first;
-    mb->bytes -= last->bytes;
-    for (int n = 1; n < RH_DELIVER_BATCH && last->next != NULL; n++) {
-        last = last->next;
+    for (int n = 1;; n++) {
         mb->bytes -= last->bytes;
+        if (last == mb->urgent_tail) {
+            mb->urgent_tail = NULL; /* no urgent event left at the front */
+        }
+        if (n == RH_DELIVER_BATCH || last->next == NULL) {
+            break;
+        }
+        last = last->next;
     }
     mb->head = last->next;
     if (mb->head == NULL) {

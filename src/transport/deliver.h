@@ -9,7 +9,10 @@
  * (unreachable, snapshot and critical reports).
  *
  * Order: one mailbox is served by one thread at a time, so a peer's
- * messages are processed in the order they arrived. Isolation: the
+ * messages are processed one at a time, each kind in the order it arrived;
+ * messages that keep a leader alive (votes, heartbeats, responses) go ahead
+ * of queued appends, proposals and snapshots, as on the sending side, so a
+ * deep queue of appends does not delay them. Isolation: the
  * "recv" pool has several threads and the "prop" pool its own, so a slow
  * process() for one peer, or a raft core blocked on a proposal, leaves the
  * other peers' votes and appends moving.
@@ -52,6 +55,7 @@ struct rh_peer;
 struct rh_mailbox {
     struct rh_event *head;
     struct rh_event *tail;
+    struct rh_event *urgent_tail; /* last urgent event at the front, or NULL */
     size_t bytes;              /* message bytes waiting */
     size_t limit;              /* bytes beyond which messages are dropped */
     enum rh_pool pool;

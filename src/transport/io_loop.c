@@ -300,8 +300,8 @@ static void run_resumed(struct rafthttp_transport *t)
 static void *io_main(void *arg)
 {
     struct rafthttp_transport *t = arg;
-    while (!should_stop(t)) {
     rh_thread_name(t, "io");
+    while (!should_stop(t)) {
         run_once(t);
         long due = housekeeping(t);
         run_resumed(t);

@@ -30,6 +30,13 @@ static int on_process(struct rafthttp_transport *t,
         (n->slow_from == 0 || n->slow_from == m->from)) {
         tc_sleep_ms(n->process_delay_ms);
     }
+    pthread_mutex_lock(&n->mu);
+    while (n->hold) {
+        n->held = true;
+        pthread_cond_broadcast(&n->cv);
+        pthread_cond_wait(&n->cv, &n->mu);
+    }
+    pthread_mutex_unlock(&n->mu);
     if (m->type == RAFTHTTP_MSG_PROP) {
         pthread_mutex_lock(&n->mu);
         while (n->block_props) {

@@ -42,6 +42,8 @@ struct tc_node {
     int process_delay_ms;                   /* a slow raft core */
     uint64_t slow_from;                     /* delay only this sender's */
     bool block_props;                       /* MsgProp waits for release */
+    bool hold;                              /* process() waits while set */
+    bool held;                              /* process() is waiting */
     uint64_t removed_id;                    /* is_id_removed says yes */
     char snap_dir[64];                      /* where snapshots land */
     char snap_path[1200];                   /* the last one processed */

@@ -160,6 +160,63 @@ static void test_pipeline_only(void **state)
     tc_stop(&c);
 }
 
+static bool is_held(struct tc_node *n)
+{
+    return n->held;
+}
+
+static uint64_t received(struct tc_node *n)
+{
+    struct rafthttp_stats st;
+    rafthttp_transport_stats(n->t, &st);
+    return st.received_msgs;
+}
+
+/*
+ * A heartbeat that arrives while appends wait for a busy raft core goes
+ * ahead of them; the appends keep their order.
+ */
+static void test_heartbeat_overtakes_queued_appends(void **state)
+{
+    (void)state;
+    struct tc_cluster c;
+    tc_start(&c, 2, NULL);
+    tc_connect_all(&c);
+    assert_true(tc_wait_streams(&c, 0, 1));
+    struct tc_node *n2 = &c.nodes[1];
+    enum { N = 10 };
+    struct rafthttp_entry e = {.term = 3, .index = 1};
+    struct rafthttp_message ms[N + 1];
+    for (uint64_t i = 0; i <= N; i++) {
+        ms[i] = make_msg(RAFTHTTP_MSG_APP, 1, 2, i);
+        ms[i].entries = &e;
+        ms[i].n_entries = 1;
+    }
+    n2->hold = true;
+    assert_int_equal(rafthttp_transport_send(c.nodes[0].t, ms, 1), 0);
+    assert_true(tc_wait_until(n2, is_held)); /* inside process(ms[0]) */
+    uint64_t before = received(n2);
+    assert_int_equal(rafthttp_transport_send(c.nodes[0].t, ms + 1, N), 0);
+    struct rafthttp_message hb = make_msg(RAFTHTTP_MSG_HEARTBEAT, 1, 2, 99);
+    assert_int_equal(rafthttp_transport_send(c.nodes[0].t, &hb, 1), 0);
+    for (int i = 0; i < 1500 && received(n2) < before + N + 1; i++) {
+        tc_sleep_ms(10); /* until all are queued behind ms[0] */
+    }
+    pthread_mutex_lock(&n2->mu);
+    n2->hold = false;
+    pthread_cond_broadcast(&n2->cv);
+    pthread_mutex_unlock(&n2->mu);
+    assert_true(tc_wait_records(n2, N + 2));
+    struct tc_record *r = n2->records;
+    assert_int_equal(r[0].index, 0);
+    assert_int_equal(r[1].type, RAFTHTTP_MSG_HEARTBEAT);
+    for (uint64_t i = 1; i <= N; i++) {
+        assert_int_equal(r[i + 1].type, RAFTHTTP_MSG_APP);
+        assert_int_equal(r[i + 1].index, i);
+    }
+    tc_stop(&c);
+}
+
 static void test_unreachable_when_peer_down(void **state)
 {
     (void)state;
@@ -213,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_appends_in_order),
         cmocka_unit_test(test_pipeline_to_remote),
         cmocka_unit_test(test_pipeline_only),
+        cmocka_unit_test(test_heartbeat_overtakes_queued_appends),
         cmocka_unit_test(test_unreachable_when_peer_down),
         cmocka_unit_test(test_stop_under_load),
     };
