@@ -36,6 +36,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -970,6 +971,11 @@ func main() {
 		fail("%v", err)
 	}
 	tmpDir = dir
+	// A run stopped from outside (timeout(1), ^C) still removes its
+	// directory, which may hold a snapshot database.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	go func() { fail("stopped by %v", <-sig) }()
 	b := newBench(cfg, dir)
 	var r result
 	if cfg.role == "both" {
