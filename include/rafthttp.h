@@ -306,6 +306,47 @@ RAFTHTTP_API int rafthttp_cluster_id(const uint64_t *member_ids, size_t n,
 #define RAFTHTTP_DEFAULT_SNAPSHOT_RESPONSE_TIMEOUT_MS 300000
 
 /*
+ * TLS between peers (etcd's --peer-* flags). Paths are read when the
+ * transport starts and again whenever a file changes on disk, so rotated
+ * certificates take effect for new connections without a restart.
+ *
+ * Our server (libmicrohttpd, GnuTLS) presents cert_file/key_file; with
+ * client_cert_auth it requires a client certificate that chains to the
+ * trusted CA, is within its validity and is meant for client use, and, when
+ * set, has allowed_cn as its common name and is valid for
+ * allowed_hostname. Our client (libcurl, OpenSSL) presents the same
+ * certificate and checks the server's against the trusted CA and the peer
+ * URL's host name or IP address, as etcd does. A check that fails closes
+ * the connection and logs which check it was.
+ *
+ * bind_member_id (beyond etcd): a peer's certificate must name the member
+ * it speaks for, as a URI SAN "urn:rafthttp:member:<id in hex>" or as its
+ * common name "<id in hex>"; a connection whose request speaks for another
+ * member (X-Server-From, or the stream's path) is closed, and so is one to
+ * a server whose certificate names another member than the one we dial.
+ */
+struct rafthttp_tls {
+    const char *cert_file;       /* PEM certificate (chain) we present */
+    const char *key_file;        /* its PEM private key */
+    const char *trusted_ca_file; /* PEM CAs peers' certificates chain to */
+    const char *trusted_ca_dir;  /* or a directory of them (c_rehash'd) */
+    bool client_cert_auth;       /* --peer-client-cert-auth */
+    const char *allowed_cn;      /* --peer-cert-allowed-cn; NULL: any */
+    const char *allowed_hostname; /* --peer-cert-allowed-hostname; NULL */
+    bool bind_member_id;
+    /* "1.2" (default, as etcd) or "1.3". */
+    const char *min_version;
+    /*
+     * TLS 1.2 cipher suites, in OpenSSL's syntax ("ECDHE-ECDSA-AES128-GCM-
+     * SHA256:..."); NULL: forward-secret AEAD suites only. TLS 1.3 suites
+     * are the libraries' defaults.
+     */
+    const char *ciphers;
+    /* A handshake that has not finished by then fails (default 5000). */
+    unsigned handshake_timeout_ms;
+};
+
+/*
  * Configuration of a transport. Fill it with rafthttp_config_init(), then
  * override fields. Everything is borrowed by rafthttp_transport_new, which
  * copies what it keeps (strings and URL lists included).
@@ -369,6 +410,12 @@ struct rafthttp_config {
      * pipeline. For benchmarks and tests of the pipeline; default false.
      */
     bool pipeline_only;
+    /*
+     * TLS for the server side and for dials to https peer URLs; borrowed
+     * (copied at rafthttp_transport_new). NULL: plain HTTP only, and https
+     * URLs are refused by validation.
+     */
+    const struct rafthttp_tls *tls;
     /*
      * Where received snapshots are stored (created if missing). NULL: the
      * member refuses snapshots (500, as a failed save).

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libcurl4-openssl-dev libmicrohttpd-dev libprotobuf-c-dev
-  protobuf-c-compiler libssl-dev libcmocka-dev
+  protobuf-c-compiler libssl-dev libgnutls28-dev libcmocka-dev
   golang-go golang-etcd-server-dev etcd-server etcd-client curl python3
   gnuplot-nox
 )

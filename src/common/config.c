@@ -27,14 +27,16 @@ void rafthttp_config_init(struct rafthttp_config *cfg)
         RAFTHTTP_DEFAULT_SNAPSHOT_RESPONSE_TIMEOUT_MS;
 }
 
-static int check_urls(const char *const *urls, size_t n)
+/* URLs that parse; https only with TLS configured. */
+static int check_urls(const char *const *urls, size_t n, bool tls)
 {
     struct rh_url u;
     if (n > 0 && urls == NULL) {
         return RAFTHTTP_EINVAL;
     }
     for (size_t i = 0; i < n; i++) {
-        if (rh_url_parse(urls[i], &u) != 0) {
+        if (rh_url_parse(urls[i], &u) != 0 ||
+            (!tls && strcmp(u.scheme, "https") == 0)) {
             return RAFTHTTP_EINVAL;
         }
     }
@@ -70,8 +72,9 @@ int rafthttp_config_validate(const struct rafthttp_config *cfg)
         return RAFTHTTP_EINVAL;
     }
     if (check_limits(cfg) != 0 ||
-        check_urls(cfg->peer_urls, cfg->n_peer_urls) != 0 ||
-        check_urls(cfg->listen_urls, cfg->n_listen_urls) != 0) {
+        check_urls(cfg->peer_urls, cfg->n_peer_urls, cfg->tls != NULL) != 0 ||
+        check_urls(cfg->listen_urls, cfg->n_listen_urls, cfg->tls != NULL) !=
+            0) {
         return RAFTHTTP_EINVAL;
     }
     if (cfg->log_level > RAFTHTTP_LOG_ERROR) {

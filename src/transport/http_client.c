@@ -46,6 +46,7 @@ struct rh_xfer {
     bool bad_version;            /* 200 without a valid X-Server-Version */
     bool malformed;              /* the body did not decode */
     const char *abort_why;       /* set when we ended it */
+    struct rh_tls_bind bind;     /* https: the member we dial */
     char err_body[ERR_BODY_MAX + 1];
     size_t err_len;
 };
@@ -287,7 +288,28 @@ static CURL *new_easy(struct rh_xfer *x, const char *path)
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    if (rh_client_tls(t, e, url, &x->bind, x->peer->id) != 0) {
+        rh_log(&t->log, RAFTHTTP_LOG_WARN,
+               "cannot dial an https peer URL without TLS configured",
+               "peer=%s url=%s", x->peer->id_str, x->url);
+        curl_easy_cleanup(e);
+        return NULL;
+    }
     return e;
+}
+
+int rh_client_tls(struct rafthttp_transport *t, CURL *e, const char *url,
+                  struct rh_tls_bind *bind, uint64_t peer_id)
+{
+    if (strncmp(url, "https://", 8) != 0) {
+        return 0;
+    }
+    if (t->tls == NULL) {
+        return RAFTHTTP_EINVAL;
+    }
+    bind->member = peer_id;
+    return rh_tls_client_setup(t->tls, e, bind,
+                               (long)t->cfg.dial_timeout_ms);
 }
 
 static struct rh_xfer *xfer_new(struct rafthttp_transport *t,

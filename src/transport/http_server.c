@@ -756,6 +756,100 @@ static enum MHD_Result on_members(struct rafthttp_transport *t,
 
 /* ----------------------------------------------------------- dispatch */
 
+/* With TLS configured, connections get a record of their certificate's
+ * check (freed when they close). */
+static void on_connection(void *cls, struct MHD_Connection *c,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)c;
+    struct rafthttp_transport *t = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED && t->tls != NULL) {
+        *socket_context = rh_calloc(t->alloc, 1, sizeof(struct rh_tls_peer));
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        rh_free(t->alloc, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
+static const char *remote_addr(struct MHD_Connection *c, char *buf,
+                               size_t n)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    buf[0] = '\0';
+    if (info != NULL && info->client_addr != NULL) {
+        const struct sockaddr *sa = info->client_addr;
+        socklen_t len = sa->sa_family == AF_INET6
+                            ? sizeof(struct sockaddr_in6)
+                            : sizeof(struct sockaddr_in);
+        char host[64], port[8];
+        if (getnameinfo(sa, len, host, sizeof(host), port, sizeof(port),
+                        NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+            snprintf(buf, n, "%s:%s", host, port);
+        }
+    }
+    return buf;
+}
+
+/* The sender a request speaks for: its stream path's, or X-Server-From. */
+static uint64_t claimed_sender(struct MHD_Connection *c, const char *url)
+{
+    uint64_t id = 0;
+    if (rh_route_path(url) == RH_ROUTE_STREAM) {
+        const char *slash = strrchr(url, '/');
+        if (slash != NULL && rafthttp_id_parse(slash + 1, &id) == 0) {
+            return id;
+        }
+    }
+    const char *from = header(c, "X-Server-From");
+    return from != NULL && rafthttp_id_parse(from, &id) == 0 ? id : 0;
+}
+
+/*
+ * A TLS connection's client certificate, checked once per connection, and
+ * the member it names against the one the request speaks for. Returns
+ * true to go on; false with *rv MHD_NO, which closes the connection.
+ */
+static bool tls_admit(struct rafthttp_transport *t, struct MHD_Connection *c,
+                      const char *url, enum MHD_Result *rv)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct rh_tls_peer *peer = info != NULL ? info->socket_context : NULL;
+    const union MHD_ConnectionInfo *session =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (t->tls == NULL || peer == NULL || session == NULL ||
+        session->tls_session == NULL) {
+        return true; /* a plain http listener */
+    }
+    char addr[96];
+    if (!peer->checked) {
+        rh_tls_check_client(t->tls, c, peer);
+    }
+    if (peer->failed != NULL) {
+        rh_log(&t->log, RAFTHTTP_LOG_WARN,
+               "TLS: refusing a peer connection",
+               "remote=%s check=\"%s\" detail=\"%s\"",
+               remote_addr(c, addr, sizeof(addr)), peer->failed,
+               peer->detail);
+        *rv = MHD_NO; /* closes the connection */
+        return false;
+    }
+    uint64_t claimed = claimed_sender(c, url);
+    if (!rh_tls_binds_member(t->tls) || claimed == 0 ||
+        claimed == peer->member) {
+        return true;
+    }
+    rh_log(&t->log, RAFTHTTP_LOG_WARN,
+           "TLS: refusing a request for another member than its certificate",
+           "remote=%s check=\"certificate member\" claimed=%llx named=%llx",
+           remote_addr(c, addr, sizeof(addr)), (unsigned long long)claimed,
+           (unsigned long long)peer->member);
+    *rv = MHD_NO;
+    return false;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version,
@@ -772,6 +866,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         }
         conn->t = t;
         *con_cls = conn;
+        enum MHD_Result rv;
+        if (!tls_admit(t, c, url, &rv)) {
+            return rv;
+        }
     }
     struct rh_request req;
     read_request(c, method, url, &req);
@@ -885,23 +983,38 @@ static struct MHD_Daemon *listen_on(struct rafthttp_transport *t,
     struct rh_url u;
     struct sockaddr_storage ss;
     bool v6 = false;
-    if (rh_url_parse(url, &u) != 0 || strcmp(u.scheme, "http") != 0 ||
-        resolve(&u, &ss, &v6) != 0) {
-        rh_set_errmsg(t, "listen %s: not an http URL with an address", url);
+    if (rh_url_parse(url, &u) != 0 || resolve(&u, &ss, &v6) != 0) {
+        rh_set_errmsg(t, "listen %s: not a URL with an address", url);
+        return NULL;
+    }
+    bool https = strcmp(u.scheme, "https") == 0;
+    if (https && (t->tls == NULL || !MHD_is_feature_supported(MHD_FEATURE_TLS))) {
+        rh_set_errmsg(t, "listen %s: %s", url,
+                      t->tls == NULL ? "https needs TLS configured"
+                                     : "libmicrohttpd was built without TLS");
         return NULL;
     }
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+                     MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0) |
+                     (https ? MHD_USE_TLS : 0);
     unsigned idle_s = (t->cfg.read_timeout_ms + 999) / 1000;
+    struct MHD_OptionItem tls_opts[RH_TLS_MHD_OPTIONS];
+    tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    if (https) {
+        rh_tls_mhd_options(t->tls, tls_opts);
+    }
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, t, MHD_OPTION_EXTERNAL_LOGGER,
         on_mhd_log, t, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, t,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, t,
         MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_BYTES,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_ARRAY, tls_opts,
+        MHD_OPTION_END);
     if (d == NULL) {
-        rh_set_errmsg(t, "listen %s: cannot bind", url);
+        rh_set_errmsg(t, "listen %s: cannot %s", url,
+                      https ? "bind or set up TLS" : "bind");
     }
     return d;
 }
@@ -918,6 +1031,11 @@ int rh_server_start(struct rafthttp_transport *t)
             MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
         io->ports[io->n_daemons] = info != NULL ? info->port : 0;
         io->daemons[io->n_daemons++] = d;
+        if (t->tls != NULL &&
+            rh_tls_server_register(t->tls, io->ports[io->n_daemons - 1]) !=
+                0) {
+            return RAFTHTTP_EIO;
+        }
     }
     return 0;
 }
@@ -927,6 +1045,9 @@ void rh_server_stop(struct rafthttp_transport *t)
     struct rh_io *io = t->io;
     for (size_t i = 0; i < io->n_daemons; i++) {
         MHD_stop_daemon(io->daemons[i]);
+        if (t->tls != NULL) {
+            rh_tls_server_unregister(io->ports[i]);
+        }
     }
     io->n_daemons = 0;
 }

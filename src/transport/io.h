@@ -57,6 +57,14 @@ extern const char rh_removed_detail[];
 struct curl_slist *rh_client_headers(struct rafthttp_transport *t,
                                      const char *raft_to);
 
+/*
+ * TLS options for a transfer to url (http_client.c): none for http, the
+ * transport's for https (RAFTHTTP_EINVAL when it has none). bind must live
+ * as long as the transfer.
+ */
+int rh_client_tls(struct rafthttp_transport *t, CURL *e, const char *url,
+                  struct rh_tls_bind *bind, uint64_t peer_id);
+
 /* http_client.c (t->mu) */
 int rh_client_dial(struct rafthttp_transport *t, struct rh_peer *p,
                    enum rh_stream_type type);

@@ -44,6 +44,7 @@ struct rh_snap_send {
     const char *why;               /* its text */
     atomic_bool cancel;
     char url[512];
+    struct rh_tls_bind bind;       /* https: the member we send to */
     int64_t started_ms;
     int64_t last_move_ms;          /* when bytes last moved */
     int64_t sent_all_ms;           /* when the last byte was handed over */
@@ -201,6 +202,10 @@ static CURL *new_easy(struct rh_snap_send *s, struct curl_slist *headers)
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    if (rh_client_tls(s->t, e, url, &s->bind, s->peer->id) != 0) {
+        curl_easy_cleanup(e); /* post() reports it like any failed dial */
+        return NULL;
+    }
     return e;
 }
 

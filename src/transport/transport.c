@@ -161,6 +161,15 @@ static int transport_init(struct rafthttp_transport *t,
         rv = rh_logger_init(&t->log, t->alloc, cfg->log, cfg->log_user_data,
                             cfg->log_level);
     }
+    if (rv == 0 && cfg->tls != NULL) {
+        char err[200];
+        rv = rh_tls_new(t->alloc, cfg->tls, &t->log, &t->tls, err,
+                        sizeof(err));
+        if (rv != 0) {
+            rh_log(&t->log, RAFTHTTP_LOG_ERROR, "invalid TLS configuration",
+                   "error=\"%s\"", err);
+        }
+    }
     if (rv != 0) {
         return rv;
     }
@@ -188,6 +197,7 @@ int rafthttp_transport_new(struct rafthttp_transport **out,
     int rv = transport_init(t, cfg);
     if (rv != 0) {
         free_config(t);
+        rh_tls_free(t->tls);
         rh_logger_close(&t->log, t->alloc);
         rh_free(cfg->allocator, t);
         return rv;
@@ -309,6 +319,7 @@ void rafthttp_transport_free(struct rafthttp_transport *t)
     }
     pthread_cond_destroy(&t->snap_cv);
     free_config(t);
+    rh_tls_free(t->tls);
     rh_logger_close(&t->log, t->alloc);
     t->magic = 0;
     rh_free(t->alloc, t);

@@ -26,6 +26,7 @@
 #include "../common/common.h"
 #include "../peer/peer.h"
 #include "../stream/stream.h"
+#include "../tls/tls.h"
 #include "deliver.h"
 
 /* Who this member is, in the forms the checks compare against. */
@@ -132,6 +133,7 @@ struct rafthttp_transport {
     char version_json[96];           /* GET /version's body */
     struct rh_local_identity local;
     struct rh_logger log;
+    struct rh_tls *tls;              /* owned; NULL: plain HTTP only */
     pthread_mutex_t mu;
     enum rh_state state;
     bool paused;
