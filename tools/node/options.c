@@ -30,7 +30,7 @@ static const char *const usage_text[] = {
     "",
     "  --id HEX                   this member's ID (not 0)",
     "  --cluster-id HEX           the cluster's ID (not 0)",
-    "  --listen URL               serve peers at http://IP:PORT (repeatable)",
+    "  --listen URL               serve peers at http(s)://IP:PORT (repeatable)",
     "  --advertise URL            announce this URL to peers (repeatable;",
     "                             default: the --listen URLs)",
     "  --peer HEX=URL[,URL...]    a peer and its URLs (repeatable)",
@@ -52,6 +52,18 @@ static const char *const usage_text[] = {
     "  --duration SECONDS         exit after SECONDS (0: at SIGINT/SIGTERM)",
     "  --peer-delay SECONDS       add the peers only after SECONDS (test:",
     "                             until then peers reach us by pipeline)",
+    "",
+    "TLS between peers (etcd's flags; https:// URLs need them):",
+    "  --peer-cert-file FILE      our certificate (PEM), server and client",
+    "  --peer-key-file FILE       its key (PEM)",
+    "  --peer-trusted-ca-file F   CAs that peers' certificates chain to",
+    "  --peer-client-cert-auth    require and check client certificates",
+    "  --peer-cert-allowed-cn CN  accept only client certificates with CN",
+    "  --peer-cert-allowed-hostname H   ... valid for host name H",
+    "  --peer-bind-member-id      certificates must name the member ID they",
+    "                             speak for (URI SAN urn:rafthttp:member:<hex>",
+    "                             or CN <hex>); beyond etcd",
+    "  --peer-tls-min-version V   1.2 (default) or 1.3",
     "  --help                     show this text",
     "",
     "Options also take --name=VALUE. Exit status: 0 after a clean stop,",
@@ -80,8 +92,10 @@ static int bad_arg(const char *opt, const char *value, const char *why)
 /* True if the library takes url as a peer or listen URL. */
 static bool url_valid(const char *url)
 {
+    static const struct rafthttp_tls any_tls; /* https is syntax here */
     struct rafthttp_config cfg;
     rafthttp_config_init(&cfg);
+    cfg.tls = &any_tls;
     cfg.local_id = 1;
     cfg.cluster_id = 1;
     cfg.peer_urls = &url;
@@ -295,27 +309,99 @@ static int opt_duration(struct node_opts *o, const char *v)
     return parse_seconds("--duration", v, &o->duration_s);
 }
 
+static int opt_cert(struct node_opts *o, const char *v)
+{
+    o->tls.cert_file = v;
+    return 0;
+}
+
+static int opt_key(struct node_opts *o, const char *v)
+{
+    o->tls.key_file = v;
+    return 0;
+}
+
+static int opt_ca(struct node_opts *o, const char *v)
+{
+    o->tls.trusted_ca_file = v;
+    return 0;
+}
+
+static int opt_allowed_cn(struct node_opts *o, const char *v)
+{
+    o->tls.allowed_cn = v;
+    return 0;
+}
+
+static int opt_allowed_host(struct node_opts *o, const char *v)
+{
+    o->tls.allowed_hostname = v;
+    return 0;
+}
+
+static int opt_min_version(struct node_opts *o, const char *v)
+{
+    if (strcmp(v, "1.2") != 0 && strcmp(v, "1.3") != 0) {
+        return bad_arg("--peer-tls-min-version", v, "want 1.2 or 1.3");
+    }
+    o->tls.min_version = v;
+    return 0;
+}
+
+/* A boolean flag's value: none (true), or =true/=false. */
+static int parse_bool(const char *opt, const char *v, bool *out)
+{
+    if (v == NULL || strcmp(v, "true") == 0) {
+        *out = true;
+    } else if (strcmp(v, "false") == 0) {
+        *out = false;
+    } else {
+        return bad_arg(opt, v, "want true or false");
+    }
+    return 0;
+}
+
+static int opt_client_cert_auth(struct node_opts *o, const char *v)
+{
+    return parse_bool("--peer-client-cert-auth", v,
+                      &o->tls.client_cert_auth);
+}
+
+static int opt_bind_member(struct node_opts *o, const char *v)
+{
+    return parse_bool("--peer-bind-member-id", v, &o->tls.bind_member_id);
+}
+
 struct node_option {
     const char *name;
     int (*apply)(struct node_opts *o, const char *value);
+    bool flag; /* takes no separate value (only --name=VALUE) */
 };
 
 static const struct node_option options[] = {
-    {"--id", opt_id},
-    {"--cluster-id", opt_cluster_id},
-    {"--listen", opt_listen},
-    {"--advertise", opt_advertise},
-    {"--peer", opt_peer},
-    {"--data-dir", opt_data_dir},
-    {"--send-snapshot", opt_send_snapshot},
-    {"--metrics-listen", opt_metrics_listen},
-    {"--log-level", opt_log_level},
-    {"--status-interval", opt_status_interval},
-    {"--duration", opt_duration},
-    {"--peer-delay", opt_peer_delay},
-    {"--name", opt_name},
-    {"--initial-cluster", opt_initial_cluster},
-    {"--initial-cluster-token", opt_cluster_token},
+    {"--id", opt_id, false},
+    {"--cluster-id", opt_cluster_id, false},
+    {"--listen", opt_listen, false},
+    {"--advertise", opt_advertise, false},
+    {"--peer", opt_peer, false},
+    {"--data-dir", opt_data_dir, false},
+    {"--send-snapshot", opt_send_snapshot, false},
+    {"--metrics-listen", opt_metrics_listen, false},
+    {"--log-level", opt_log_level, false},
+    {"--status-interval", opt_status_interval, false},
+    {"--duration", opt_duration, false},
+    {"--peer-delay", opt_peer_delay, false},
+    {"--name", opt_name, false},
+    {"--initial-cluster", opt_initial_cluster, false},
+    {"--initial-cluster-token", opt_cluster_token, false},
+    {"--peer-cert-file", opt_cert, false},
+    {"--peer-key-file", opt_key, false},
+    {"--peer-trusted-ca-file", opt_ca, false},
+    {"--peer-cert-allowed-cn", opt_allowed_cn, false},
+    {"--peer-cert-allowed-hostname", opt_allowed_host, false},
+    {"--peer-tls-min-version", opt_min_version, false},
+    {"--peer-client-cert-auth", opt_client_cert_auth, true},
+    {"--peer-bind-member-id", opt_bind_member, true},
 };
 
 /* The option named by arg ("--name" or "--name=value"), or NULL. */
@@ -350,6 +436,9 @@ static int parse_one(struct node_opts *o, int argc, char **argv, int *i)
     if (eq != NULL) {
         return opt->apply(o, eq + 1);
     }
+    if (opt->flag) {
+        return opt->apply(o, NULL);
+    }
     if (*i + 1 >= argc) {
         return bad_arg(opt->name, NULL, "missing value");
     }
@@ -374,6 +463,9 @@ void options_fill_config(const struct node_opts *o,
     cfg->log = NULL; /* the library's line per event on stderr */
     cfg->members_json = o->members_json[0] != '\0' ? o->members_json : NULL;
     cfg->log_level = o->log_level;
+    cfg->tls = o->tls.cert_file != NULL || o->tls.key_file != NULL
+                   ? &o->tls
+                   : NULL;
 }
 
 /* The --send-snapshot target must be one of the --peer IDs. */

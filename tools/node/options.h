@@ -52,6 +52,8 @@ struct node_opts {
     const char *cluster_token;
     char cluster_spec[4096];    /* copy of --initial-cluster, split */
     char members_json[8192];    /* served at /members; "" if none */
+    /* etcd's --peer-* TLS flags; tls.cert_file NULL: no TLS. */
+    struct rafthttp_tls tls;
 };
 
 /*
