@@ -44,12 +44,14 @@ start_etcd() {
   pids+=("$etcd_pid")
 }
 
-# start_node NAME PORT CLUSTER TOKEN [ARGS...]: sets node_pid.
+# start_node NAME PORT CLUSTER TOKEN [ARGS...]: sets node_pid. It listens
+# on ${NODE_SCHEME:-http}://127.0.0.1:PORT.
 start_node() {
   local name=$1 port=$2 cluster=$3 token=$4
   shift 4
   "$NODE" --name "$name" --initial-cluster "$cluster" \
-    --initial-cluster-token "$token" --listen "http://127.0.0.1:$port" \
+    --initial-cluster-token "$token" \
+    --listen "${NODE_SCHEME:-http}://127.0.0.1:$port" \
     --status-interval 1 "$@" >>"$work/$name.out" 2>>"$work/$name.log" &
   node_pid=$!
   pids+=("$node_pid")
