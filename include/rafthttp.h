@@ -334,6 +334,13 @@ struct rafthttp_tls {
     const char *allowed_cn;      /* --peer-cert-allowed-cn; NULL: any */
     const char *allowed_hostname; /* --peer-cert-allowed-hostname; NULL */
     bool bind_member_id;
+    /*
+     * etcd checks that a client certificate's IP SANs (or DNS SANs, looked
+     * up) include the address the connection comes from; this skips it
+     * (etcd's --experimental-peer-skip-client-san-verification). DNS names
+     * are resolved on the I/O thread: prefer IP SANs in peer certificates.
+     */
+    bool skip_client_san_verify;
     /* "1.2" (default, as etcd) or "1.3". */
     const char *min_version;
     /*

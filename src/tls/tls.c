@@ -241,6 +241,7 @@ static bool copy_config(struct rh_tls *tls, const struct rafthttp_tls *cfg)
     tls->ciphers = dup_or_null(a, cfg->ciphers);
     tls->client_cert_auth = cfg->client_cert_auth;
     tls->bind_member_id = cfg->bind_member_id;
+    tls->skip_san = cfg->skip_client_san_verify;
     tls->tls13 = cfg->min_version != NULL &&
                  strcmp(cfg->min_version, "1.3") == 0;
     tls->handshake_ms =

@@ -41,6 +41,7 @@ struct rh_tls {
     char priorities[160]; /* GnuTLS priority string, the server's */
     bool client_cert_auth;
     bool bind_member_id;
+    bool skip_san;        /* skip_client_san_verify */
     bool tls13;           /* min_version "1.3" */
     unsigned handshake_ms;
     pthread_mutex_t mu;   /* guards everything below */

@@ -18,10 +18,11 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
 
 #include "tls_impl.h"
 
@@ -208,10 +209,83 @@ static uint64_t named_member(gnutls_x509_crt_t leaf, const char *cn)
     return rh_tls_member_of_cn(cn, strlen(cn));
 }
 
+/* The raw address bytes of sa (4 or 16), for gnutls_x509_crt_check_ip. */
+static size_t addr_bytes(const struct sockaddr *sa, const unsigned char **ip)
+{
+    if (sa->sa_family == AF_INET) {
+        *ip = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
+        return 4;
+    }
+    if (sa->sa_family == AF_INET6) {
+        *ip = (const unsigned char *)&((const struct sockaddr_in6 *)sa)
+                  ->sin6_addr;
+        return 16;
+    }
+    return 0;
+}
+
+/* Whether a DNS name resolves to the remote address (etcd's isHostInDNS). */
+static bool name_resolves_to(const char *name, const struct sockaddr *remote)
+{
+    const unsigned char *want;
+    size_t n = addr_bytes(remote, &want);
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_family = remote->sa_family;
+    if (n == 0 || getaddrinfo(name, NULL, &hints, &res) != 0) {
+        return false;
+    }
+    bool found = false;
+    for (struct addrinfo *a = res; a != NULL && !found; a = a->ai_next) {
+        const unsigned char *got;
+        found = addr_bytes(a->ai_addr, &got) == n && memcmp(got, want, n) == 0;
+    }
+    freeaddrinfo(res);
+    return found;
+}
+
+/*
+ * etcd's checkCertSAN: a certificate with IP or DNS SANs must have one that
+ * is, or resolves to, the address the connection comes from.
+ */
+static bool san_matches_remote(gnutls_x509_crt_t leaf,
+                               const struct sockaddr *remote)
+{
+    const unsigned char *ip;
+    size_t n = remote != NULL ? addr_bytes(remote, &ip) : 0;
+    bool any_san = false;
+    for (unsigned i = 0;; i++) {
+        char san[256];
+        size_t len = sizeof(san) - 1;
+        int type = gnutls_x509_crt_get_subject_alt_name(leaf, i, san, &len,
+                                                        NULL);
+        if (type < 0) {
+            break;
+        }
+        if (type == GNUTLS_SAN_IPADDRESS) {
+            any_san = true;
+            if (n != 0 && gnutls_x509_crt_check_ip(leaf, ip, (unsigned)n, 0)) {
+                return true;
+            }
+        } else if (type == GNUTLS_SAN_DNSNAME) {
+            any_san = true;
+            san[len] = '\0';
+            if (remote != NULL && name_resolves_to(san, remote)) {
+                return true;
+            }
+        }
+    }
+    return !any_san;
+}
+
 /* etcd's checks of the leaf, and the member it names (mu held). */
 static void check_leaf(struct rh_tls *tls, gnutls_x509_crt_t leaf,
-                       struct rh_tls_peer *out)
+                       const struct sockaddr *remote, struct rh_tls_peer *out)
 {
+    if (!tls->skip_san && !san_matches_remote(leaf, remote)) {
+        fail(out, "client certificate SANs do not match its address",
+             "no IP SAN is, and no DNS SAN resolves to, the remote address");
+        return;
+    }
     char cn[256];
     common_name(leaf, cn, sizeof(cn));
     if (tls->allowed_cn != NULL && strcmp(cn, tls->allowed_cn) != 0) {
@@ -280,7 +354,9 @@ void rh_tls_check_client(struct rh_tls *tls, struct MHD_Connection *c,
     if (got < n) {
         fail(out, "client certificate unreadable", "");
     } else if (verify_chain(tls, crts, n, out)) {
-        check_leaf(tls, crts[0], out);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        check_leaf(tls, crts[0], ci != NULL ? ci->client_addr : NULL, out);
     }
     pthread_mutex_unlock(&tls->mu);
     for (unsigned i = 0; i < got; i++) {

@@ -126,6 +126,8 @@ static void start(struct member *mb, uint64_t id, const char *cert_name,
     cfg.log = on_log;
     cfg.log_user_data = &mb->log;
     cfg.log_level = RAFTHTTP_LOG_INFO;
+    cfg.snapshot_dir = pki;
+    cfg.snapshot_fsync = false;
     assert_int_equal(rafthttp_transport_new(&mb->t, &cfg), 0);
     assert_int_equal(rafthttp_transport_start(mb->t), 0);
     snprintf(mb->url, sizeof(mb->url), "https://127.0.0.1:%u",
@@ -159,6 +161,45 @@ static bool streams_up(struct member *a, uint64_t id)
 
 /* ---------------------------------------------------------------- pair */
 
+struct snap_state {
+    uint64_t left;
+    int done;   /* 1 + the result once reported */
+};
+
+static int64_t snap_read(uint8_t *buf, size_t len, void *ud)
+{
+    struct snap_state *s = ud;
+    size_t n = s->left < len ? (size_t)s->left : len;
+    memset(buf, 0x5a, n);
+    s->left -= n;
+    return (int64_t)n;
+}
+
+static void snap_done(int result, void *ud)
+{
+    __atomic_store_n(&((struct snap_state *)ud)->done, 1 + result,
+                     __ATOMIC_SEQ_CST);
+}
+
+/* A 3 MiB snapshot over TLS: its own connection, the same checks. */
+static void send_snapshot_over_tls(struct member *a)
+{
+    struct snap_state st = {.left = 3u << 20};
+    struct rafthttp_message m = {.type = RAFTHTTP_MSG_SNAP, .from = 1,
+                                 .to = 2, .term = 1};
+    m.snapshot.metadata.index = 7;
+    struct rafthttp_snapshot_source src = {.read = snap_read, .fd = -1,
+                                           .size = 3u << 20,
+                                           .done = snap_done,
+                                           .user_data = &st};
+    assert_int_equal(rafthttp_transport_send_snapshot(a->t, &m, &src), 0);
+    for (int i = 0; i < 1500 && !__atomic_load_n(&st.done, __ATOMIC_SEQ_CST);
+         i++) {
+        tc_sleep_ms(10);
+    }
+    assert_int_equal(__atomic_load_n(&st.done, __ATOMIC_SEQ_CST), 1);
+}
+
 static void test_mutual_tls_pair(void **state)
 {
     (void)state;
@@ -184,6 +225,8 @@ static void test_mutual_tls_pair(void **state)
     }
     assert_int_equal(rafthttp_transport_send(a.t, ms, 100), 0);
     assert_true(tc_wait_records(&b.node, 100));
+    send_snapshot_over_tls(&a);
+    assert_true(tc_wait_records(&b.node, 101)); /* the MsgSnap itself */
     stop(&a);
     stop(&b);
 }
@@ -276,6 +319,25 @@ static void test_intruder_needs_binding(void **state)
     start(&s, 9, "m3", no_binding);
     assert_int_equal(probe(s.url, "intruder", NULL, true), 200);
     assert_int_equal(probe(s.url, NULL, NULL, true), 200);
+    stop(&s);
+}
+
+static void skip_san(struct rafthttp_tls *tls)
+{
+    tls->skip_client_san_verify = true;
+}
+
+/* As etcd: a client certificate's SANs must name where it connects from. */
+static void test_client_san_checked(void **state)
+{
+    (void)state;
+    struct member s;
+    start(&s, 9, "m3", NULL);
+    assert_int_equal(probe(s.url, "farip", "1", true), 0);
+    assert_true(logged(&s.log, "SANs do not match its address"));
+    stop(&s);
+    start(&s, 9, "m3", skip_san);
+    assert_int_equal(probe(s.url, "farip", "1", true), 200);
     stop(&s);
 }
 
@@ -439,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_mutual_tls_pair),
         cmocka_unit_test(test_refused_clients),
         cmocka_unit_test(test_intruder_needs_binding),
+        cmocka_unit_test(test_client_san_checked),
         cmocka_unit_test(test_client_hangs_up_on_wrong_member),
         cmocka_unit_test(test_tls_to_plain_port),
         cmocka_unit_test(test_reload_certificate),

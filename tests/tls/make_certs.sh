@@ -9,6 +9,7 @@
 #   other.pem other.key    member 1's names, signed by ca2
 #   expired.pem .key       member 1's names, signed by ca, expired in 2020
 #   intruder.pem .key      CN intruder, signed by ca, no member URI
+#   farip.pem .key         member 1, but its only SAN is IP 10.9.9.9
 # usage: make_certs.sh DIR
 set -euo pipefail
 dir=$1
@@ -20,7 +21,9 @@ ext() { # NAME [URI]
     echo "basicConstraints=CA:FALSE"
     echo "keyUsage=digitalSignature,keyEncipherment"
     echo "extendedKeyUsage=serverAuth,clientAuth"
-    if [ -n "${2:-}" ]; then
+    if [ "$1" = farip ]; then
+      echo "subjectAltName=IP:10.9.9.9,URI:$2"
+    elif [ -n "${2:-}" ]; then
       echo "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost,URI:$2"
     else
       echo "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost"
@@ -51,6 +54,7 @@ done
 leaf m1b member-1 ca urn:rafthttp:member:1
 leaf other member-1 ca2 urn:rafthttp:member:1
 leaf intruder intruder ca
+leaf farip member-1 ca urn:rafthttp:member:1
 
 # Expired: openssl ca takes explicit dates.
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \

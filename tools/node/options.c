@@ -64,6 +64,9 @@ static const char *const usage_text[] = {
     "                             speak for (URI SAN urn:rafthttp:member:<hex>",
     "                             or CN <hex>); beyond etcd",
     "  --peer-tls-min-version V   1.2 (default) or 1.3",
+    "  --experimental-peer-skip-client-san-verification",
+    "                             do not match client certificates' SANs",
+    "                             against their address (etcd's flag)",
     "  --help                     show this text",
     "",
     "Options also take --name=VALUE. Exit status: 0 after a clean stop,",
@@ -367,6 +370,12 @@ static int opt_client_cert_auth(struct node_opts *o, const char *v)
                       &o->tls.client_cert_auth);
 }
 
+static int opt_skip_san(struct node_opts *o, const char *v)
+{
+    return parse_bool("--experimental-peer-skip-client-san-verification", v,
+                      &o->tls.skip_client_san_verify);
+}
+
 static int opt_bind_member(struct node_opts *o, const char *v)
 {
     return parse_bool("--peer-bind-member-id", v, &o->tls.bind_member_id);
@@ -402,6 +411,7 @@ static const struct node_option options[] = {
     {"--peer-tls-min-version", opt_min_version, false},
     {"--peer-client-cert-auth", opt_client_cert_auth, true},
     {"--peer-bind-member-id", opt_bind_member, true},
+    {"--experimental-peer-skip-client-san-verification", opt_skip_san, true},
 };
 
 /* The option named by arg ("--name" or "--name=value"), or NULL. */
