@@ -311,9 +311,10 @@ RAFTHTTP_API int rafthttp_cluster_id(const uint64_t *member_ids, size_t n,
  * certificates take effect for new connections without a restart.
  *
  * Our server (libmicrohttpd, GnuTLS) presents cert_file/key_file; with
- * client_cert_auth it requires a client certificate that chains to the
- * trusted CA, is within its validity and is meant for client use, and, when
- * set, has allowed_cn as its common name and is valid for
+ * client_cert_auth or a trusted CA (as etcd 3.4) it requires a client
+ * certificate that chains to the trusted CA, is within its validity, is
+ * meant for client use and whose SANs match the address it connects from,
+ * and, when set, has allowed_cn as its common name and is valid for
  * allowed_hostname. Our client (libcurl, OpenSSL) presents the same
  * certificate and checks the server's against the trusted CA and the peer
  * URL's host name or IP address, as etcd does. A check that fails closes

@@ -224,7 +224,35 @@ static size_t addr_bytes(const struct sockaddr *sa, const unsigned char **ip)
     return 0;
 }
 
-/* Whether a DNS name resolves to the remote address (etcd's isHostInDNS). */
+/* A PTR name against a DNS SAN: equal, or under a "*." wildcard. */
+static bool ptr_matches(const char *ptr, const char *san)
+{
+    if (strncmp(san, "*.", 2) == 0) {
+        size_t n = strlen(ptr), k = strlen(san + 1);
+        return n > k && strcmp(ptr + n - k, san + 1) == 0;
+    }
+    return strcmp(ptr, san) == 0;
+}
+
+/* etcd's isHostInDNS, reverse half: the remote address's PTR name. */
+static bool ptr_is(const struct sockaddr *remote, const char *san)
+{
+    char name[256];
+    socklen_t len = remote->sa_family == AF_INET6
+                        ? sizeof(struct sockaddr_in6)
+                        : sizeof(struct sockaddr_in);
+    if (getnameinfo(remote, len, name, sizeof(name), NULL, 0,
+                    NI_NAMEREQD) != 0) {
+        return false;
+    }
+    size_t n = strlen(name);
+    if (n > 0 && name[n - 1] == '.') {
+        name[n - 1] = '\0'; /* a PTR record's trailing dot */
+    }
+    return ptr_matches(name, san);
+}
+
+/* etcd's isHostInDNS, forward half: the name resolves to the address. */
 static bool name_resolves_to(const char *name, const struct sockaddr *remote)
 {
     const unsigned char *want;
@@ -244,8 +272,10 @@ static bool name_resolves_to(const char *name, const struct sockaddr *remote)
 }
 
 /*
- * etcd's checkCertSAN: a certificate with IP or DNS SANs must have one that
- * is, or resolves to, the address the connection comes from.
+ * etcd's checkCertSAN: a certificate with IP or DNS SANs must have an IP
+ * SAN that is the address the connection comes from, or a DNS SAN that the
+ * address's PTR name matches (wildcards too) or that resolves to it. The
+ * lookups block the I/O thread: prefer IP SANs in peer certificates.
  */
 static bool san_matches_remote(gnutls_x509_crt_t leaf,
                                const struct sockaddr *remote)
@@ -269,7 +299,9 @@ static bool san_matches_remote(gnutls_x509_crt_t leaf,
         } else if (type == GNUTLS_SAN_DNSNAME) {
             any_san = true;
             san[len] = '\0';
-            if (remote != NULL && name_resolves_to(san, remote)) {
+            if (remote != NULL &&
+                (ptr_is(remote, san) ||
+                 (strncmp(san, "*.", 2) != 0 && name_resolves_to(san, remote)))) {
                 return true;
             }
         }
@@ -309,10 +341,15 @@ static void check_leaf(struct rh_tls *tls, gnutls_x509_crt_t leaf,
     }
 }
 
+/*
+ * etcd 3.4 requires and verifies client certificates when client-cert
+ * auth is on or a trusted CA is given (RequireAndVerifyClientCert).
+ */
 static bool needs_client_cert(const struct rh_tls *tls)
 {
-    return tls->client_cert_auth || tls->bind_member_id ||
-           tls->allowed_cn != NULL || tls->allowed_hostname != NULL;
+    return tls->client_cert_auth || tls->trust != NULL ||
+           tls->bind_member_id || tls->allowed_cn != NULL ||
+           tls->allowed_hostname != NULL;
 }
 
 void rh_tls_check_client(struct rh_tls *tls, struct MHD_Connection *c,

@@ -301,7 +301,15 @@ static void test_refused_clients(void **state)
     stop(&s);
 }
 
+/* No client checks at all: as etcd, a trusted CA alone requires them. */
 static void no_binding(struct rafthttp_tls *tls)
+{
+    tls->bind_member_id = false;
+    tls->client_cert_auth = false;
+    tls->trusted_ca_file = NULL;
+}
+
+static void ca_only(struct rafthttp_tls *tls)
 {
     tls->bind_member_id = false;
     tls->client_cert_auth = false;
@@ -319,6 +327,10 @@ static void test_intruder_needs_binding(void **state)
     start(&s, 9, "m3", no_binding);
     assert_int_equal(probe(s.url, "intruder", NULL, true), 200);
     assert_int_equal(probe(s.url, NULL, NULL, true), 200);
+    stop(&s);
+    start(&s, 9, "m3", ca_only); /* etcd: a trusted CA requires certs */
+    assert_int_equal(probe(s.url, "intruder", NULL, true), 200);
+    assert_int_equal(probe(s.url, NULL, NULL, true), 0);
     stop(&s);
 }
 
