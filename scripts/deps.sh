@@ -8,6 +8,7 @@ packages=(
   libcurl4-openssl-dev libmicrohttpd-dev libprotobuf-c-dev
   protobuf-c-compiler libssl-dev libgnutls28-dev libcmocka-dev
   golang-go golang-etcd-server-dev etcd-server etcd-client curl python3
+  openssl
   gnuplot-nox
 )
 
