@@ -21,6 +21,11 @@ scripts/bench.sh uses it three ways:
   bench_summary.py summary DIR > summary.md
       The markdown tables of bench.sh's result files in DIR.
 
+Rows over peer TLS (rafthttp-bench's last column, tls, "true") form
+groups of their own; a row without the column (gobench, older files) is
+plain HTTP. When any row is over TLS, the tables get a tls column and the
+plain and TLS rows of a workload sit next to each other.
+
 The median row of a group is the row of median throughput (msgs_per_s,
 or mb_per_s for snapshots; the lower middle one of an even number), so
 every number in a table line comes from the same run. Only good rows
@@ -33,7 +38,7 @@ import io
 import os
 import sys
 
-GROUP = ("impl", "mode", "role", "size", "pair")
+GROUP = ("impl", "mode", "role", "size", "pair", "tls")
 
 
 def read_rows(path):
@@ -115,8 +120,25 @@ def good(r):
             count is not None and delivered == count)
 
 
+def is_tls(r):
+    return r.get("tls", "") == "true"
+
+
 def key_of(r):
-    return tuple(r.get(k, "") for k in GROUP)
+    return tuple(("true" if is_tls(r) else "false") if k == "tls" else r.get(k, "")
+                 for k in GROUP)
+
+
+def any_tls(meds):
+    return any(k[5] == "true" for k in meds)
+
+
+def with_tls(show, head_or_line, k=None, at=2):
+    """Inserts the tls column at index at (after impl) if show; k: the group key."""
+    if not show:
+        return head_or_line
+    cell = "tls" if k is None else ("yes" if k[5] == "true" else "no")
+    return head_or_line[:at] + [cell] + head_or_line[at:]
 
 
 def throughput(r):
@@ -204,17 +226,19 @@ def section_msgs(out, title, rows, note=""):
             "cpu us/msg", "send / recv cpu us/msg", "window", "peak RSS KiB", "good runs"]
     lines = []
     order = sorted(meds, key=lambda k: (k[1] != "stream" and k[1] != "pipeline",
-                                        float(k[3] or 0), k[0]))
+                                        float(k[3] or 0), k[0], k[5]))
+    show = any_tls(meds)
     for k in order:
         if k[1] == "rtt":
             continue
         m, ok, total = meds[k]
-        lines.append([size_name(k[3]), k[0], col(m, "msgs_per_s"), col(m, "mb_per_s"),
-                      col(m, "p50_us"), col(m, "p99_us"), col(m, "p999_us"),
-                      col(m, "cpu_us_per_msg", 2), cpu_split(m),
-                      m.get("window", "-") if m else "-", col(m, "peak_rss_kb", 0),
-                      runs(ok, total)])
-    table(out, head, lines)
+        lines.append(with_tls(show, [
+            size_name(k[3]), k[0], col(m, "msgs_per_s"), col(m, "mb_per_s"),
+            col(m, "p50_us"), col(m, "p99_us"), col(m, "p999_us"),
+            col(m, "cpu_us_per_msg", 2), cpu_split(m),
+            m.get("window", "-") if m else "-", col(m, "peak_rss_kb", 0),
+            runs(ok, total)], k))
+    table(out, with_tls(show, head), lines)
 
 
 def section_rtt(out, title, rows):
@@ -225,13 +249,15 @@ def section_rtt(out, title, rows):
     head = ["impl", "count", "round trips/s", "p50 us", "p99 us", "p999 us", "max us",
             "cpu us/rt", "send / recv cpu us/rt", "good runs"]
     lines = []
+    show = any_tls(meds)
     for k in sorted(meds):
         m, ok, total = meds[k]
-        lines.append([k[0], m.get("count", "-") if m else "-", col(m, "msgs_per_s"),
-                      col(m, "p50_us"), col(m, "p99_us"), col(m, "p999_us"),
-                      col(m, "max_us"), col(m, "cpu_us_per_msg", 2), cpu_split(m),
-                      runs(ok, total)])
-    table(out, head, lines)
+        lines.append(with_tls(show, [
+            k[0], m.get("count", "-") if m else "-", col(m, "msgs_per_s"),
+            col(m, "p50_us"), col(m, "p99_us"), col(m, "p999_us"),
+            col(m, "max_us"), col(m, "cpu_us_per_msg", 2), cpu_split(m),
+            runs(ok, total)], k, at=1))
+    table(out, with_tls(show, head, at=1), lines)
 
 
 def section_snapshot(out, rows):
@@ -241,11 +267,13 @@ def section_snapshot(out, rows):
     out.write("### Snapshot (one process, receiver fsyncs)\n\n")
     head = ["size", "impl", "secs", "MB/s", "cpu s", "peak RSS KiB", "good runs"]
     lines = []
+    show = any_tls(meds)
     for k in sorted(meds):
         m, ok, total = meds[k]
-        lines.append([size_name(k[3]), k[0], col(m, "secs", 3), col(m, "mb_per_s"),
-                      col(m, "cpu_s", 3), col(m, "peak_rss_kb", 0), runs(ok, total)])
-    table(out, head, lines)
+        lines.append(with_tls(show, [
+            size_name(k[3]), k[0], col(m, "secs", 3), col(m, "mb_per_s"),
+            col(m, "cpu_s", 3), col(m, "peak_rss_kb", 0), runs(ok, total)], k))
+    table(out, with_tls(show, head), lines)
 
 
 def section_mixed(out, rows):
@@ -257,13 +285,15 @@ def section_mixed(out, rows):
     head = ["snapshot", "impl", "secs", "heartbeats", "hb p50 us", "hb p99 us",
             "hb max us", "MsgApp/s", "MsgApp MB/s", "snapshot MB/s", "cpu s", "good runs"]
     lines = []
+    show = any_tls(meds)
     for k in sorted(meds):
         m, ok, total = meds[k]
-        lines.append([size_name(k[3]), k[0], col(m, "secs", 2), m.get("count", "-") if m else "-",
-                      col(m, "p50_us"), col(m, "p99_us"), col(m, "max_us"),
-                      col(m, "msgs_per_s"), col(m, "mb_per_s"), col(m, "snap_mb_per_s"),
-                      col(m, "cpu_s", 3), runs(ok, total)])
-    table(out, head, lines)
+        lines.append(with_tls(show, [
+            size_name(k[3]), k[0], col(m, "secs", 2), m.get("count", "-") if m else "-",
+            col(m, "p50_us"), col(m, "p99_us"), col(m, "max_us"),
+            col(m, "msgs_per_s"), col(m, "mb_per_s"), col(m, "snap_mb_per_s"),
+            col(m, "cpu_s", 3), runs(ok, total)], k))
+    table(out, with_tls(show, head), lines)
 
 
 def section_cross(out, rows):
@@ -278,26 +308,28 @@ def section_cross(out, rows):
             "receiver RSS KiB", "good runs (send, recv)"]
     pairs = []
     for k in meds:
-        if (k[4], k[1], k[3]) not in pairs:
-            pairs.append((k[4], k[1], k[3]))
+        if (k[4], k[1], k[3], k[5]) not in pairs:
+            pairs.append((k[4], k[1], k[3], k[5]))
+    show = any_tls(meds)
     lines = []
-    for pair, mode, size in pairs:
+    for pair, mode, size, tls in pairs:
         s = r = None
         sok = stot = rok = rtot = 0
         for k, (m, ok, total) in meds.items():
-            if (k[4], k[1], k[3]) != (pair, mode, size):
+            if (k[4], k[1], k[3], k[5]) != (pair, mode, size, tls):
                 continue
             if k[2] == "send":
                 s, sok, stot = m, ok, total
             elif k[2] == "recv":
                 r, rok, rtot = m, ok, total
         work = "rtt" if mode == "rtt" else f"{mode} {size_name(size)}"
-        lines.append([pair, work, col(s, "msgs_per_s"),
+        lines.append(with_tls(show, [pair, work, col(s, "msgs_per_s"),
                       "-" if mode == "rtt" else col(s, "mb_per_s"),
                       col(s, "p50_us"), col(s, "p99_us"), col(s, "cpu_us_per_msg", 2),
                       col(r, "cpu_us_per_msg", 2), col(s, "peak_rss_kb", 0),
-                      col(r, "peak_rss_kb", 0), f"{runs(sok, stot)}, {runs(rok, rtot)}"])
-    table(out, head, lines)
+                      col(r, "peak_rss_kb", 0), f"{runs(sok, stot)}, {runs(rok, rtot)}"],
+                              (None, None, None, None, None, tls)))
+    table(out, with_tls(show, head), lines)
 
 
 def cmd_summary(args):

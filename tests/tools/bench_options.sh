@@ -6,12 +6,17 @@
 # gnuplot when it is installed, a clear error when it is not); bad
 # arguments exit 2; two processes (--role recv / --role send) agree on
 # stream and rtt; and the checker catches messages other than those sent
-# (--corrupt-every): exit 1 and "bad" above 0.
+# (--corrupt-every): exit 1 and "bad" above 0. Peer TLS (etcd's --peer-*
+# flags, a PKI made here by tests/tls/make_certs.sh): stream, rtt and a
+# snapshot over https say "tls": true, --tls-compare gives a plain and a
+# TLS row per run, two processes agree over mutual TLS, and URLs whose
+# scheme does not match the flags exit 2.
 #
 # usage: bench_options.sh PATH/TO/rafthttp-bench
 set -euo pipefail
 
 bench=${1:?usage: bench_options.sh PATH/TO/rafthttp-bench}
+here=$(cd "$(dirname "$0")" && pwd)
 [ -x "$bench" ] || { echo "not executable: $bench" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "bench_options: needs python3" >&2; exit 1; }
 
@@ -75,6 +80,7 @@ grep -q '^usage: ' "$work/help.out" || fail "--help: no usage text"
 
 run stream 0 --mode stream --size 100 --count 20000 --json
 json_check stream 'j["mode"] == "stream" and j["role"] == "both" and
+  j["tls"] is False and
   j["size"] == 100 and j["window"] == 512 and j["delivered"] == 20000 and
   j["bad"] == 0 and j["dropped"] == 0 and j["msgs_per_s"] > 0 and
   j["mb_per_s"] > 0 and 0 < j["p50_us"] <= j["p99_us"] <= j["p999_us"] <=
@@ -113,8 +119,8 @@ json_check mixed 'j["mode"] == "mixed" and j["count"] >= 20 and
 
 # The human table: a header and a row.
 run table 0 --count 1000
-grep -q '^mode  *role  *size' "$work/table.out" || fail "table: no header"
-grep -q '^stream  *both ' "$work/table.out" || fail "table: no stream row"
+grep -q '^mode  *role  *tls  *size' "$work/table.out" || fail "table: no header"
+grep -q '^stream  *both  *no ' "$work/table.out" || fail "table: no stream row"
 
 # CSV: a header, then a row with as many columns.
 run csv 0 --count 1000 --csv
@@ -126,6 +132,7 @@ assert rows[0][:3] == ["impl", "mode", "role"], rows[0]
 assert len(rows[1]) == len(rows[0]), rows
 r = dict(zip(rows[0], rows[1]))
 assert r["impl"] == "c" and r["delivered"] == "1000" and r["bad"] == "0", r
+assert rows[0][-1] == "tls" and r["tls"] == "false", r  # tls: the last column
 PY
 
 # ---------------------------------------------------------------- sweep
@@ -137,6 +144,7 @@ sizes = [r["size"] for r in rows if r["mode"] == "stream"]
 assert sizes == ["64", "1024", "16384", "262144", "1048576"], sizes
 assert [r["mode"] for r in rows].count("rtt") == 1, rows
 assert all(r["bad"] == "0" and r["impl"] == "c" for r in rows), rows
+assert all(r["tls"] == "false" for r in rows), rows
 assert rows[0]["count"] == "20000", rows[0]["count"]
 PY
 
@@ -231,7 +239,12 @@ wait_exit() {
 }
 
 # pair NAME ARGS...: a receiver and a sender process with ARGS; sets
-# rc_recv and rc_send. A port taken under us is retried.
+# rc_recv and rc_send. A port taken under us is retried. The URLs are
+# $scheme:// (http unless set); recv_args and send_args are each side's
+# own extra arguments (its certificate).
+scheme=http
+recv_args=()
+send_args=()
 pair() {
   local name=$1 attempt p1 p2
   shift
@@ -239,13 +252,15 @@ pair() {
     read -r p1 p2 < <(free_ports)
     rc_recv=0
     rc_send=0
-    "$bench" --role recv --listen "http://127.0.0.1:$p2" \
-      --peer-url "http://127.0.0.1:$p1" --json "$@" \
+    "$bench" --role recv --listen "$scheme://127.0.0.1:$p2" \
+      --peer-url "$scheme://127.0.0.1:$p1" --json "$@" \
+      ${recv_args[@]+"${recv_args[@]}"} \
       >"$work/$name-recv.out" 2>"$work/$name-recv.err" &
     local pid=$!
     pids+=("$pid")
-    "$bench" --role send --listen "http://127.0.0.1:$p1" \
-      --peer-url "http://127.0.0.1:$p2" --json "$@" \
+    "$bench" --role send --listen "$scheme://127.0.0.1:$p1" \
+      --peer-url "$scheme://127.0.0.1:$p2" --json "$@" \
+      ${send_args[@]+"${send_args[@]}"} \
       >"$work/$name-send.out" 2>"$work/$name-send.err" || rc_send=$?
     wait_exit "$pid" 30 || rc_recv=$?
     no_sanitizer_report "$work/$name-recv.err"
@@ -273,5 +288,115 @@ json_check ext_rtt-recv 'j["delivered"] == 100'
 pair ext_corrupt --count 1000 --corrupt-every 250
 [ "$rc_recv" = 1 ] || fail "two-process corrupt: receiver exit $rc_recv, want 1"
 json_check ext_corrupt-recv 'j["bad"] == 4 and j["delivered"] == 1000'
+
+# ------------------------------------------------------------- peer TLS
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "bench_options: openssl not installed: TLS checks skipped" >&2
+  echo "bench_options: ok"
+  exit 0
+fi
+pki=$work/pki
+bash "$here/../tls/make_certs.sh" "$pki" >/dev/null ||
+  fail "make_certs.sh failed"
+# One process: both members present m1's certificate.
+tls=(--peer-cert-file "$pki/m1.pem" --peer-key-file "$pki/m1.key"
+  --peer-trusted-ca-file "$pki/ca.pem")
+
+run tls_stream 0 --size 100 --count 5000 --json "${tls[@]}"
+json_check tls_stream 'j["tls"] is True and j["mode"] == "stream" and
+  j["delivered"] == 5000 and j["bad"] == 0 and j["dropped"] == 0'
+run tls_rtt 0 --mode rtt --count 200 --json "${tls[@]}" \
+  --peer-client-cert-auth --peer-cert-allowed-cn member-1
+json_check tls_rtt 'j["tls"] is True and j["delivered"] == 200 and
+  j["bad"] == 0 and j["p50_us"] > 0'
+run tls_snapshot 0 --mode snapshot --size 3M --json "${tls[@]}" \
+  --peer-client-cert-auth
+json_check tls_snapshot 'j["tls"] is True and j["delivered"] == 1 and
+  j["bad"] == 0 and j["size"] == 3 << 20'
+
+# --tls-compare: each run over plain HTTP, then over TLS.
+run tls_compare 0 --count 2000 --csv --tls-compare "${tls[@]}" \
+  --peer-client-cert-auth=true
+python3 - "$work/tls_compare.out" <<'PY' || fail "--tls-compare: want a plain and a TLS row"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+assert rows[0][-1] == "tls", rows[0]
+r = [dict(zip(rows[0], x)) for x in rows[1:]]
+assert [x["tls"] for x in r] == ["false", "true"], r
+assert all(x["delivered"] == "2000" and x["bad"] == "0" for x in r), r
+PY
+run tls_table 0 --count 1000 --tls-compare "${tls[@]}"
+grep -q '^stream  *both  *no ' "$work/tls_table.out" &&
+  grep -q '^stream  *both  *yes ' "$work/tls_table.out" ||
+  fail "--tls-compare table: want a no and a yes row"
+
+run tls_sweep 0 --sweep --sweep-scale 0.001 --tls-compare --csv "${tls[@]}"
+python3 - "$work/tls_sweep.out" <<'PY' || fail "--sweep --tls-compare: want pairs of rows"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+got = [(r["mode"], r["size"], r["tls"]) for r in rows]
+want = []
+for size in ("64", "1024", "16384", "262144", "1048576"):
+    want += [("stream", size, "false"), ("stream", size, "true")]
+want += [("rtt", "", "false"), ("rtt", "", "true")]
+assert got == want, got
+assert all(r["bad"] == "0" for r in rows), rows
+PY
+run tls_sweep_only 0 --sweep --sweep-scale 0.001 --csv "${tls[@]}"
+python3 - "$work/tls_sweep_only.out" <<'PY' || fail "--sweep with TLS flags: want TLS rows only"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 6 and all(r["tls"] == "true" for r in rows), rows
+PY
+
+# scripts/bench_summary.py keeps plain and TLS rows apart, in a tls column.
+summary=$here/../../scripts/bench_summary.py
+mkdir -p "$work/summary"
+PYTHONDONTWRITEBYTECODE=1 python3 "$summary" append \
+  "$work/summary/c-sweep.csv" --set rep=1 --set exit=0 \
+  <"$work/tls_sweep.out" || fail "bench_summary.py append"
+PYTHONDONTWRITEBYTECODE=1 python3 "$summary" summary "$work/summary" \
+  >"$work/summary.md" || fail "bench_summary.py summary"
+grep -q '^| size | impl | tls | msgs/s' "$work/summary.md" &&
+  grep -q '^| 16 KiB | c | no | ' "$work/summary.md" &&
+  grep -q '^| 16 KiB | c | yes | ' "$work/summary.md" ||
+  fail "bench_summary.py: no tls column or rows"
+
+# Two processes over mutual TLS, each with its own certificate, bound to
+# its member ID.
+scheme=https
+recv_args=(--peer-cert-file "$pki/m2.pem" --peer-key-file "$pki/m2.key")
+send_args=(--peer-cert-file "$pki/m1.pem" --peer-key-file "$pki/m1.key")
+pair ext_tls --count 3000 --size 200 --peer-trusted-ca-file "$pki/ca.pem" \
+  --peer-client-cert-auth --peer-bind-member-id
+[ "$rc_send" = 0 ] && [ "$rc_recv" = 0 ] ||
+  fail "two-process TLS stream: exit $rc_send (send), $rc_recv (recv)"
+json_check ext_tls-send 'j["tls"] is True and j["role"] == "send" and
+  j["delivered"] == 3000'
+json_check ext_tls-recv 'j["tls"] is True and j["role"] == "recv" and
+  j["delivered"] == 3000 and j["bad"] == 0'
+scheme=http
+recv_args=()
+send_args=()
+
+expect_usage "TLS flags, http --listen" "${tls[@]}" --role send \
+  --listen http://127.0.0.1:1 --peer-url https://127.0.0.1:2
+expect_usage "TLS flags, http --peer-url" "${tls[@]}" --role recv \
+  --listen https://127.0.0.1:1 --peer-url http://127.0.0.1:2
+expect_usage "https without TLS flags" --role send \
+  --listen https://127.0.0.1:1 --peer-url https://127.0.0.1:2
+expect_usage "bind member ID in one process" "${tls[@]}" --peer-bind-member-id
+expect_usage "key without certificate" --peer-key-file "$pki/m1.key"
+expect_usage "certificate without key" --peer-cert-file "$pki/m1.pem"
+expect_usage "missing certificate" --peer-cert-file "$pki/none.pem" \
+  --peer-key-file "$pki/m1.key"
+expect_usage "client cert auth without CA" --peer-cert-file "$pki/m1.pem" \
+  --peer-key-file "$pki/m1.key" --peer-client-cert-auth
+expect_usage "tls-compare without TLS" --tls-compare
+expect_usage "tls-compare external" "${tls[@]}" --tls-compare --role send \
+  --listen https://127.0.0.1:1 --peer-url https://127.0.0.1:2
+expect_usage "bad bool" "${tls[@]}" --peer-client-cert-auth=maybe
+grep -q 'peer-cert-file' "$work/help.out" &&
+  grep -q 'tls-compare' "$work/help.out" || fail "--help: no TLS flags"
 
 echo "bench_options: ok"

@@ -28,9 +28,8 @@ int main(int argc, char **argv)
     if (o.sweep) {
         return sweep_run(&o, stdout);
     }
-    struct bench_result res;
-    int status = run_one(&o, o.mode, o.size, o.count, &res);
+    struct bench_result res[2];
+    size_t n;
     report_begin(stdout, o.format);
-    report_row(stdout, o.format, &res);
-    return status;
+    return run_variants(&o, o.mode, o.size, o.count, stdout, res, &n);
 }

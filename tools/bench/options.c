@@ -5,11 +5,20 @@
  * mode). The flags and their defaults are the shared spec's, so gobench
  * and rafthttp-bench take the same command lines. Every complaint is one
  * line on stderr naming the option and the value; the caller exits 2.
+ *
+ * Peer TLS takes etcd's flag names (--peer-cert-file...). With them every
+ * transport of the process serves and dials https; in one process both
+ * members present the same certificate, which is why --peer-bind-member-id
+ * (a certificate names its member) only runs in external mode, where each
+ * side passes its own.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rafthttp.h"
 
@@ -62,10 +71,33 @@ static const char *const usage_text[] = {
     "  --plot-with CSV     add another sweep's CSV (e.g. gobench --csv) to",
     "                      the plot, labelled by its impl column",
     "",
+    "Peer TLS (etcd's flags; with them every run is over https, and in one",
+    "process both members present the same certificate):",
+    "  --peer-cert-file F        the certificate (chain) a member presents,",
+    "                            as server and as client",
+    "  --peer-key-file F         its private key",
+    "  --peer-trusted-ca-file F  the CAs peers' certificates chain to",
+    "                            (without it, the system's CAs)",
+    "  --peer-client-cert-auth   servers require a client certificate (and",
+    "                            that its SANs name the address it comes",
+    "                            from, as etcd)",
+    "  --peer-cert-allowed-cn CN a client certificate must have this CN",
+    "  --peer-bind-member-id     a certificate must name its member (URI SAN",
+    "                            urn:rafthttp:member:<id in hex>); external",
+    "                            mode only, each side with its own",
+    "  --experimental-peer-skip-client-san-verification",
+    "                            do not match client certificates' SANs",
+    "                            against their address (etcd's flag)",
+    "  --tls-compare             run each run (each sweep item) twice, over",
+    "                            plain HTTP then over TLS; one process only",
+    "  The switches above also take =true or =false, as etcd's do.",
+    "",
     "External mode (one transport; the other side is another process):",
     "  --role send|recv    this side's part",
-    "  --listen URL        where this side listens (http://127.0.0.1:7001)",
-    "  --peer-url URL      where the other side listens",
+    "  --listen URL        where this side listens (http://127.0.0.1:7001;",
+    "                      https://... with the TLS flags)",
+    "  --peer-url URL      where the other side listens (http or https, as",
+    "                      --listen)",
     "  --local-id ID --peer-id ID --cluster-id ID",
     "                      decimal or 0x hex (defaults: sender 1, receiver",
     "                      2, cluster 0x1000)",
@@ -164,11 +196,13 @@ static int parse_id(const char *opt, const char *s, uint64_t *id)
     return 0;
 }
 
-/* True if the library takes url as a peer or listen URL. */
+/* True if the library takes url as a peer or listen URL (https too). */
 static bool url_valid(const char *url)
 {
+    static const struct rafthttp_tls any_tls;
     struct rafthttp_config cfg;
     rafthttp_config_init(&cfg);
+    cfg.tls = &any_tls; /* the schemes are checked with the TLS flags */
     cfg.local_id = 1;
     cfg.cluster_id = 1;
     cfg.peer_urls = &url;
@@ -179,7 +213,9 @@ static bool url_valid(const char *url)
 static int parse_url(const char *opt, const char *s, const char **out)
 {
     if (!url_valid(s)) {
-        return bad_arg(opt, s, "invalid URL (want http://HOST:PORT)");
+        return bad_arg(opt, s,
+                       "invalid URL (want http://HOST:PORT or "
+                       "https://HOST:PORT)");
     }
     *out = s;
     return 0;
@@ -324,28 +360,103 @@ static int opt_plot_with(struct bench_opts *o, const char *v)
     return 0;
 }
 
+/* A file the TLS library will read: it must be readable now. */
+static int parse_file(const char *opt, const char *v, const char **out)
+{
+    if (v[0] == '\0') {
+        return bad_arg(opt, v, "empty file name");
+    }
+    if (access(v, R_OK) != 0) {
+        return bad_arg(opt, v, strerror(errno));
+    }
+    *out = v;
+    return 0;
+}
+
+static int opt_peer_cert_file(struct bench_opts *o, const char *v)
+{
+    return parse_file("--peer-cert-file", v, &o->tls.cert_file);
+}
+
+static int opt_peer_key_file(struct bench_opts *o, const char *v)
+{
+    return parse_file("--peer-key-file", v, &o->tls.key_file);
+}
+
+static int opt_peer_trusted_ca_file(struct bench_opts *o, const char *v)
+{
+    return parse_file("--peer-trusted-ca-file", v, &o->tls.trusted_ca_file);
+}
+
+static int opt_peer_cert_allowed_cn(struct bench_opts *o, const char *v)
+{
+    if (v[0] == '\0') {
+        return bad_arg("--peer-cert-allowed-cn", v, "empty common name");
+    }
+    o->tls.allowed_cn = v;
+    return 0;
+}
+
+/* etcd's boolean flags: --name alone, or --name=true / --name=false. */
+static int parse_bool(const char *opt, const char *v, bool *out)
+{
+    if (v == NULL || strcmp(v, "true") == 0) {
+        *out = true;
+    } else if (strcmp(v, "false") == 0) {
+        *out = false;
+    } else {
+        return bad_arg(opt, v, "want true or false");
+    }
+    return 0;
+}
+
+static int opt_peer_client_cert_auth(struct bench_opts *o, const char *v)
+{
+    return parse_bool("--peer-client-cert-auth", v, &o->tls.client_cert_auth);
+}
+
+static int opt_peer_bind_member_id(struct bench_opts *o, const char *v)
+{
+    return parse_bool("--peer-bind-member-id", v, &o->tls.bind_member_id);
+}
+
+static int opt_peer_skip_san(struct bench_opts *o, const char *v)
+{
+    return parse_bool("--experimental-peer-skip-client-san-verification", v,
+                      &o->tls.skip_client_san_verify);
+}
+
 struct bench_option {
     const char *name;
     int (*apply)(struct bench_opts *o, const char *value);
+    bool flag; /* takes no separate value (only --name=VALUE) */
 };
 
 static const struct bench_option options[] = {
-    {"--mode", opt_mode},
-    {"--role", opt_role},
-    {"--size", opt_size},
-    {"--snapshot", opt_snapshot},
-    {"--bulk-size", opt_bulk_size},
-    {"--count", opt_count},
-    {"--window", opt_window},
-    {"--listen", opt_listen},
-    {"--peer-url", opt_peer_url},
-    {"--local-id", opt_local_id},
-    {"--peer-id", opt_peer_id},
-    {"--cluster-id", opt_cluster_id},
-    {"--sweep-scale", opt_sweep_scale},
-    {"--plot", opt_plot},
-    {"--plot-with", opt_plot_with},
-    {"--corrupt-every", opt_corrupt_every},
+    {"--mode", opt_mode, false},
+    {"--role", opt_role, false},
+    {"--size", opt_size, false},
+    {"--snapshot", opt_snapshot, false},
+    {"--bulk-size", opt_bulk_size, false},
+    {"--count", opt_count, false},
+    {"--window", opt_window, false},
+    {"--listen", opt_listen, false},
+    {"--peer-url", opt_peer_url, false},
+    {"--local-id", opt_local_id, false},
+    {"--peer-id", opt_peer_id, false},
+    {"--cluster-id", opt_cluster_id, false},
+    {"--sweep-scale", opt_sweep_scale, false},
+    {"--plot", opt_plot, false},
+    {"--plot-with", opt_plot_with, false},
+    {"--peer-cert-file", opt_peer_cert_file, false},
+    {"--peer-key-file", opt_peer_key_file, false},
+    {"--peer-trusted-ca-file", opt_peer_trusted_ca_file, false},
+    {"--peer-cert-allowed-cn", opt_peer_cert_allowed_cn, false},
+    {"--peer-client-cert-auth", opt_peer_client_cert_auth, true},
+    {"--peer-bind-member-id", opt_peer_bind_member_id, true},
+    {"--experimental-peer-skip-client-san-verification", opt_peer_skip_san,
+     true},
+    {"--corrupt-every", opt_corrupt_every, false},
 };
 
 /* Options without a value; true if arg was one of them. */
@@ -363,6 +474,8 @@ static bool apply_switch(struct bench_opts *o, const char *arg)
         o->progress = true;
     } else if (strcmp(arg, "--sweep") == 0) {
         o->sweep = true;
+    } else if (strcmp(arg, "--tls-compare") == 0) {
+        o->tls_compare = true;
     } else {
         return false;
     }
@@ -402,6 +515,9 @@ static int parse_one(struct bench_opts *o, int argc, char **argv, int *i,
     const char *eq = strchr(arg, '=');
     if (eq != NULL) {
         return opt->apply(o, eq + 1);
+    }
+    if (opt->flag) {
+        return opt->apply(o, NULL);
     }
     if (*i + 1 >= argc) {
         return bad_arg(opt->name, NULL, "missing value");
@@ -444,6 +560,92 @@ static int check_external(struct bench_opts *o)
         o->peer_id != 0 ? o->peer_id : (send ? BENCH_RECV_ID : BENCH_SEND_ID);
     if (o->local_id == o->peer_id) {
         return bad_arg("--peer-id", NULL, "must differ from --local-id");
+    }
+    return 0;
+}
+
+bool options_tls(const struct bench_opts *o)
+{
+    return o->tls.cert_file != NULL;
+}
+
+/* The first TLS flag given besides --peer-cert-file, or NULL. */
+static const char *tls_flag_given(const struct bench_opts *o)
+{
+    const struct rafthttp_tls *t = &o->tls;
+    const struct {
+        bool given;
+        const char *name;
+    } flags[] = {
+        {t->key_file != NULL, "--peer-key-file"},
+        {t->trusted_ca_file != NULL, "--peer-trusted-ca-file"},
+        {t->client_cert_auth, "--peer-client-cert-auth"},
+        {t->allowed_cn != NULL, "--peer-cert-allowed-cn"},
+        {t->bind_member_id, "--peer-bind-member-id"},
+        {t->skip_client_san_verify,
+         "--experimental-peer-skip-client-san-verification"},
+        {o->tls_compare, "--tls-compare"},
+    };
+    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+        if (flags[i].given) {
+            return flags[i].name;
+        }
+    }
+    return NULL;
+}
+
+/* External mode: https URLs with the TLS flags, http ones without. */
+static int check_scheme(const char *opt, const char *url, bool tls)
+{
+    bool https = strncmp(url, "https://", 8) == 0;
+    if (tls && !https) {
+        return bad_arg(opt, url,
+                       "the TLS flags (--peer-cert-file) want an https:// "
+                       "URL");
+    }
+    if (!tls && https) {
+        return bad_arg(opt, url,
+                       "an https:// URL needs the TLS flags "
+                       "(--peer-cert-file, --peer-key-file)");
+    }
+    return 0;
+}
+
+/* The TLS flags together, and with the URLs and the mode of running. */
+static int check_tls(const struct bench_opts *o)
+{
+    const struct rafthttp_tls *t = &o->tls;
+    bool tls = options_tls(o);
+    if (o->role != ROLE_BOTH &&
+        (check_scheme("--listen", o->listen, tls) != 0 ||
+         check_scheme("--peer-url", o->peer_url, tls) != 0)) {
+        return -1;
+    }
+    if (!tls) {
+        const char *flag = tls_flag_given(o);
+        return flag != NULL ? bad_arg(flag, NULL, "needs --peer-cert-file") : 0;
+    }
+    if (t->key_file == NULL) {
+        return bad_arg("--peer-cert-file", t->cert_file,
+                       "needs --peer-key-file");
+    }
+    if (t->trusted_ca_file == NULL &&
+        (t->client_cert_auth || t->allowed_cn != NULL || t->bind_member_id)) {
+        return bad_arg(t->client_cert_auth     ? "--peer-client-cert-auth"
+                       : t->allowed_cn != NULL ? "--peer-cert-allowed-cn"
+                                               : "--peer-bind-member-id",
+                       NULL,
+                       "checking peers' certificates needs "
+                       "--peer-trusted-ca-file");
+    }
+    if (t->bind_member_id && o->role == ROLE_BOTH) {
+        return bad_arg("--peer-bind-member-id", NULL,
+                       "in one process both members present the same "
+                       "certificate, which names one member; use it in "
+                       "external mode (--role), each side with its own");
+    }
+    if (o->tls_compare && o->role != ROLE_BOTH) {
+        return bad_arg("--tls-compare", NULL, "runs in one process only");
     }
     return 0;
 }
@@ -522,7 +724,7 @@ int options_parse(struct bench_opts *o, int argc, char **argv)
     if (json_and_csv) {
         return bad_arg("--json", NULL, "choose one of --json and --csv");
     }
-    if (check_external(o) != 0 || check_sweep(o) != 0) {
+    if (check_external(o) != 0 || check_tls(o) != 0 || check_sweep(o) != 0) {
         return -1;
     }
     return fill_sizes(o);

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "rafthttp.h"
+
 #include "bench.h"
 
 /* Limits that keep a run inside the library's default budgets. */
@@ -37,9 +39,16 @@ struct bench_opts {
     bool fsync;    /* the receiver syncs snapshots (not --no-fsync) */
     bool progress; /* a progress line on stderr */
     bool sweep;
-    double sweep_scale;     /* multiplies the sweep's counts */
-    const char *plot;       /* --plot FILE.png, or NULL */
-    const char *plot_with;  /* --plot-with CSV, or NULL */
+    double sweep_scale;    /* multiplies the sweep's counts */
+    const char *plot;      /* --plot FILE.png, or NULL */
+    const char *plot_with; /* --plot-with CSV, or NULL */
+    /*
+     * Peer TLS (etcd's --peer-* flags): tls.cert_file is set when
+     * --peer-cert-file was given, and then every run of this process is
+     * over https (--tls-compare: each also over plain HTTP first).
+     */
+    struct rafthttp_tls tls;
+    bool tls_compare;
     uint64_t corrupt_every; /* hidden: every Nth MsgApp gets a wrong index */
     bool help;              /* --help: nothing else was checked */
 };
@@ -49,6 +58,9 @@ struct bench_opts {
  * Returns 0, or -1 after printing why on stderr (exit with EXIT_USAGE).
  */
 int options_parse(struct bench_opts *o, int argc, char **argv);
+
+/* True if the TLS flags were given (--peer-cert-file). */
+bool options_tls(const struct bench_opts *o);
 
 /* Prints the usage text. */
 void options_usage(FILE *out);

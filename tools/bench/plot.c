@@ -5,7 +5,8 @@
  * gobench sweep, or an older rafthttp-bench one) labelled by their impl
  * column. The points go to a data file beside the PNG (FILE.dat for
  * FILE.png), one gnuplot index per line, and stay there; gnuplot reads
- * the script from a pipe.
+ * the script from a pipe. Rows over TLS (a tls column of "true") make a
+ * series of their own, "c tls", beside the plain one.
  *
  * Failure modes: gnuplot missing (said plainly, with the package to
  * install), a CSV without the columns needed, a file name gnuplot cannot
@@ -98,11 +99,14 @@ struct csv_columns {
     int size;
     int msgs;
     int mb;
+    int tls; /* optional */
 };
+
+static const struct csv_columns no_columns = {-1, -1, -1, -1, -1, -1};
 
 static struct csv_columns find_columns(char **cols, size_t n)
 {
-    struct csv_columns c = {-1, -1, -1, -1, -1};
+    struct csv_columns c = no_columns;
     for (size_t i = 0; i < n; i++) {
         int idx = (int)i;
         c.impl = strcmp(cols[i], "impl") == 0 ? idx : c.impl;
@@ -110,21 +114,27 @@ static struct csv_columns find_columns(char **cols, size_t n)
         c.size = strcmp(cols[i], "size") == 0 ? idx : c.size;
         c.msgs = strcmp(cols[i], "msgs_per_s") == 0 ? idx : c.msgs;
         c.mb = strcmp(cols[i], "mb_per_s") == 0 ? idx : c.mb;
+        c.tls = strcmp(cols[i], "tls") == 0 ? idx : c.tls;
     }
     return c;
 }
 
-/* Our label for another file's impl: "c" again gets the file's name. */
-static void csv_label(const char *impl, const char *path, char *buf, size_t cap)
+/*
+ * Our label for another file's impl: "c" again gets the file's name;
+ * rows over TLS get " tls".
+ */
+static void csv_label(const char *impl, bool tls, const char *path, char *buf,
+                      size_t cap)
 {
     const char *base = strrchr(path, '/');
+    const char *t = tls ? " tls" : "";
     base = base != NULL ? base + 1 : path;
     if (impl == NULL || impl[0] == '\0') {
-        snprintf(buf, cap, "%s", base);
+        snprintf(buf, cap, "%s%s", base, t);
     } else if (strcmp(impl, BENCH_IMPL) == 0) {
-        snprintf(buf, cap, "%s (%s)", impl, base);
+        snprintf(buf, cap, "%s%s (%s)", impl, t, base);
     } else {
-        snprintf(buf, cap, "%s", impl);
+        snprintf(buf, cap, "%s%s", impl, t);
     }
 }
 
@@ -140,7 +150,10 @@ static void csv_row(struct plot_data *d, const struct csv_columns *c,
         return; /* not a stream row: rtt, or short */
     }
     char label[LABEL_LEN];
-    csv_label(c->impl >= 0 ? cols[c->impl] : NULL, path, label, sizeof(label));
+    bool tls =
+        c->tls >= 0 && (size_t)c->tls < n && strcmp(cols[c->tls], "true") == 0;
+    csv_label(c->impl >= 0 ? cols[c->impl] : NULL, tls, path, label,
+              sizeof(label));
     add_point(d, label, strtod(cols[c->size], NULL),
               strtod(cols[c->msgs], NULL), strtod(cols[c->mb], NULL));
 }
@@ -156,7 +169,7 @@ static int read_csv(struct plot_data *d, const char *path)
     char *line = NULL;
     size_t cap = 0;
     char *cols[MAX_COLUMNS];
-    struct csv_columns c = {-1, -1, -1, -1, -1};
+    struct csv_columns c = no_columns;
     bool header = true;
     while (getline(&line, &cap, f) > 0) {
         size_t n = split_csv(line, cols, MAX_COLUMNS);
@@ -300,8 +313,8 @@ int plot_write(const char *png, const struct bench_result *res, size_t n,
     }
     for (size_t i = 0; i < n; i++) {
         if (res[i].mode == MODE_STREAM) {
-            add_point(&d, BENCH_IMPL, (double)res[i].size, res[i].msgs_per_s,
-                      res[i].mb_per_s);
+            add_point(&d, res[i].tls ? BENCH_IMPL " tls" : BENCH_IMPL,
+                      (double)res[i].size, res[i].msgs_per_s, res[i].mb_per_s);
         }
     }
     if ((with_csv != NULL && read_csv(&d, with_csv) != 0) ||

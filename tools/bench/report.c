@@ -3,6 +3,10 @@
  * value or says it does not apply, the JSON writer leaves those out and
  * the CSV writer leaves them empty, so the two never disagree on names or
  * on what applies. The human table is its own layout.
+ *
+ * "tls" came after the spec's fields and stays last, so that a CSV
+ * consumer that knows the columns by position keeps reading them (JSON:
+ * true or false, unquoted; CSV: the same words).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -158,6 +162,12 @@ static bool f_snap_secs(const struct bench_result *r, char *buf, size_t cap)
     return r->has_snap && fmt_double(r->snap_secs, 4, buf, cap);
 }
 
+static bool f_tls(const struct bench_result *r, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", r->tls ? "true" : "false");
+    return true;
+}
+
 static bool f_snap_mb(const struct bench_result *r, char *buf, size_t cap)
 {
     double rate =
@@ -190,6 +200,7 @@ static const struct field fields[] = {
     {"snap_bytes", false, f_snap_bytes},
     {"snap_secs", false, f_snap_secs},
     {"snap_mb_per_s", false, f_snap_mb},
+    {"tls", false, f_tls},
 };
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -244,11 +255,11 @@ static void human_size(uint64_t v, char *buf, size_t cap)
 static void table_header(FILE *out)
 {
     fprintf(out,
-            "%-8s %-4s %7s %9s %5s %8s %11s %9s %8s %8s %8s %8s %8s "
+            "%-8s %-4s %-3s %7s %9s %5s %8s %11s %9s %8s %8s %8s %8s %8s "
             "%8s %8s %8s %6s %5s\n",
-            "mode", "role", "size", "count", "win", "secs", "msgs/s", "MB/s",
-            "p50_us", "p99_us", "p999_us", "max_us", "cpu_s", "us/m_snd",
-            "us/m_rcv", "rss_MiB", "drop", "bad");
+            "mode", "role", "tls", "size", "count", "win", "secs", "msgs/s",
+            "MB/s", "p50_us", "p99_us", "p999_us", "max_us", "cpu_s",
+            "us/m_snd", "us/m_rcv", "rss_MiB", "drop", "bad");
 }
 
 /* A cell of the table: value or "-". */
@@ -270,9 +281,11 @@ static void table_row(FILE *out, const struct bench_result *r)
         human_size(r->size, size, sizeof(size));
     }
     fprintf(out,
-            "%-8s %-4s %7s %9" PRIu64 " %5s %8.3f %11s %9s %8s %8s %8s %8s "
+            "%-8s %-4s %-3s %7s %9" PRIu64
+            " %5s %8.3f %11s %9s %8s %8s %8s %8s "
             "%8.3f %8s %8s %8.1f %6" PRIu64 " %5" PRIu64 "\n",
-            bench_mode_name(r->mode), bench_role_name(r->role), size, r->count,
+            bench_mode_name(r->mode), bench_role_name(r->role),
+            r->tls ? "yes" : "no", size, r->count,
             cell(r->has_window, (double)r->window, 0, c[0], sizeof(c[0])),
             r->secs, cell(r->has_rate, r->msgs_per_s, 0, c[1], sizeof(c[1])),
             cell(r->has_mb, r->mb_per_s, 1, c[2], sizeof(c[2])),

@@ -17,6 +17,7 @@
 struct bench_result {
     enum bench_mode mode;
     enum bench_role role;
+    bool tls;      /* over https (peer TLS) */
     bool has_size; /* size applies (not rtt) */
     uint64_t size;
     uint64_t count;

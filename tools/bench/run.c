@@ -41,7 +41,8 @@ void run_fail(struct bench_run *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, PROG ": %s: ", bench_mode_name(r->mode));
+    fprintf(stderr, PROG ": %s%s: ", bench_mode_name(r->mode),
+            r->tls ? " (tls)" : "");
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
@@ -226,7 +227,8 @@ static int init_flow(struct bench_run *r)
 }
 
 static int run_init(struct bench_run *r, const struct bench_opts *o,
-                    enum bench_mode mode, uint64_t size, uint64_t count)
+                    enum bench_mode mode, uint64_t size, uint64_t count,
+                    bool tls)
 {
     memset(r, 0, sizeof(*r));
     r->o = o;
@@ -234,6 +236,7 @@ static int run_init(struct bench_run *r, const struct bench_opts *o,
     r->role = o->role;
     r->size = size;
     r->count = count;
+    r->tls = tls;
     r->send_id = o->role == ROLE_RECV ? o->peer_id : BENCH_SEND_ID;
     r->recv_id = o->role == ROLE_RECV ? o->local_id : BENCH_RECV_ID;
     if (o->role == ROLE_SEND) {
@@ -306,6 +309,7 @@ static void fill_common(struct bench_run *r, struct bench_result *res)
 {
     res->mode = r->mode;
     res->role = r->role;
+    res->tls = r->tls;
     res->has_size = r->mode != MODE_RTT;
     res->size = r->size;
     if (r->mode != MODE_MIXED) {
@@ -327,12 +331,13 @@ static void fill_common(struct bench_run *r, struct bench_result *res)
 }
 
 int run_one(const struct bench_opts *o, enum bench_mode mode, uint64_t size,
-            uint64_t count, struct bench_result *res)
+            uint64_t count, bool tls, struct bench_result *res)
 {
     struct bench_run *r = malloc(sizeof(*r));
     struct ticker tk;
     memset(res, 0, sizeof(*res));
-    if (r == NULL || run_init(r, o, mode, size, count) != 0) {
+    res->tls = tls;
+    if (r == NULL || run_init(r, o, mode, size, count, tls) != 0) {
         if (r != NULL) {
             run_free(r);
         }
@@ -357,8 +362,27 @@ int run_one(const struct bench_opts *o, enum bench_mode mode, uint64_t size,
     run_free(r);
     free(r);
     if (bad) {
-        fprintf(stderr, PROG ": %s: %" PRIu64 " bad message(s)\n",
-                bench_mode_name(mode), res->bad);
+        fprintf(stderr, PROG ": %s%s: %" PRIu64 " bad message(s)\n",
+                bench_mode_name(mode), tls ? " (tls)" : "", res->bad);
     }
     return failed || bad ? EXIT_FAIL : EXIT_OK;
+}
+
+int run_variants(const struct bench_opts *o, enum bench_mode mode,
+                 uint64_t size, uint64_t count, FILE *out,
+                 struct bench_result res[2], size_t *n)
+{
+    bool tls = options_tls(o);
+    bool both = tls && o->tls_compare;
+    int status = EXIT_OK;
+    *n = 0;
+    for (int pass = both ? 0 : 1; pass < 2; pass++) {
+        bool over_tls = pass == 1 && tls;
+        if (run_one(o, mode, size, count, over_tls, &res[*n]) != EXIT_OK) {
+            status = EXIT_FAIL;
+        }
+        report_row(out, o->format, &res[*n]);
+        (*n)++;
+    }
+    return status;
 }

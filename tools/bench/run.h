@@ -91,6 +91,7 @@ struct bench_run {
     enum bench_role role;
     uint64_t size;    /* entry bytes, or snapshot bytes */
     uint64_t count;   /* messages or round trips */
+    bool tls;         /* over https, with o->tls */
     uint64_t send_id; /* member 1 (or --local-id / --peer-id) */
     uint64_t recv_id;
     struct rafthttp_transport *send_t; /* NULL when role is recv */
@@ -118,11 +119,22 @@ struct bench_run {
 
 /*
  * Runs one benchmark: mode with size and count (the sweep passes its
- * own), everything else from o. Fills *res. Returns EXIT_OK, or
- * EXIT_FAIL when the run could not complete or counted bad messages.
+ * own), over TLS (o->tls) or plain HTTP, everything else from o. Fills
+ * *res. Returns EXIT_OK, or EXIT_FAIL when the run could not complete or
+ * counted bad messages.
  */
 int run_one(const struct bench_opts *o, enum bench_mode mode, uint64_t size,
-            uint64_t count, struct bench_result *res);
+            uint64_t count, bool tls, struct bench_result *res);
+
+/*
+ * The runs a command line asks for: one over plain HTTP or over TLS as
+ * the flags say, or with --tls-compare both, plain first. Prints a row
+ * per run to out as it ends, and fills res[0], res[1] (n: how many ran).
+ * Returns EXIT_OK, or EXIT_FAIL if any failed.
+ */
+int run_variants(const struct bench_opts *o, enum bench_mode mode,
+                 uint64_t size, uint64_t count, FILE *out,
+                 struct bench_result res[2], size_t *n);
 
 /* The measured part begins now: CPU baseline and t0. */
 void run_measure_start(struct bench_run *r);

@@ -3,6 +3,8 @@
  * seconds on a 2-core machine; --sweep-scale multiplies them (tests use
  * 0.01) and --count replaces them all. Every run is a fresh pair of
  * transports, as a single run is, so the rows compare with single runs.
+ * With the TLS flags every item runs over TLS; with --tls-compare too,
+ * each runs over plain HTTP and then over TLS, the two rows together.
  */
 #include <math.h>
 
@@ -32,24 +34,25 @@ static uint64_t scaled(const struct bench_opts *o, uint64_t count)
 
 int sweep_run(const struct bench_opts *o, FILE *out)
 {
-    struct bench_result res[N_SIZES + 1];
+    struct bench_result res[2 * (N_SIZES + 1)]; /* plain and TLS */
+    size_t n = 0;
+    size_t ran;
     int status = EXIT_OK;
     report_begin(out, o->format);
     for (size_t i = 0; i < N_SIZES; i++) {
         uint64_t count = scaled(o, sweep_sizes[i].count);
-        if (run_one(o, MODE_STREAM, sweep_sizes[i].size, count, &res[i]) !=
-            EXIT_OK) {
+        if (run_variants(o, MODE_STREAM, sweep_sizes[i].size, count, out,
+                         &res[n], &ran) != EXIT_OK) {
             status = EXIT_FAIL;
         }
-        report_row(out, o->format, &res[i]);
+        n += ran;
     }
-    if (run_one(o, MODE_RTT, 0, scaled(o, SWEEP_RTT_COUNT), &res[N_SIZES]) !=
-        EXIT_OK) {
+    if (run_variants(o, MODE_RTT, 0, scaled(o, SWEEP_RTT_COUNT), out, &res[n],
+                     &ran) != EXIT_OK) {
         status = EXIT_FAIL;
     }
-    report_row(out, o->format, &res[N_SIZES]);
-    if (o->plot != NULL &&
-        plot_write(o->plot, res, N_SIZES + 1, o->plot_with) != 0) {
+    n += ran;
+    if (o->plot != NULL && plot_write(o->plot, res, n, o->plot_with) != 0) {
         status = EXIT_FAIL;
     }
     return status;

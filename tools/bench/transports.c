@@ -10,6 +10,10 @@
  * once started; an external sender waits until the peer's port accepts a
  * TCP connection, since a POST before that would only be dropped.
  *
+ * TLS: both members of one process use the TLS flags as they are (the
+ * same certificate), listen on https://127.0.0.1 and dial https URLs; an
+ * external side uses them with the https URLs it was given.
+ *
  * The log: warnings go to stderr, named by member, while the run lasts;
  * afterwards (r->quiet) only errors, since freeing the transports makes
  * each report its peer inactive.
@@ -27,7 +31,7 @@
 #include "run.h"
 
 #define READY_POLL_S 0.01
-#define LOOPBACK_ANY_PORT "http://127.0.0.1:0"
+#define LOOPBACK_ANY_PORT "127.0.0.1:0"
 
 static void bench_log(enum rafthttp_log_level level, const char *msg,
                       const char *fields, void *ud)
@@ -56,6 +60,7 @@ static void fill_config(struct bench_run *r, struct bench_member *mb,
         cfg->n_peer_urls = 1;
     }
     cfg->pipeline_only = r->mode == MODE_PIPELINE;
+    cfg->tls = r->tls ? &r->o->tls : NULL;
     cfg->snapshot_dir = receiver && r->snap_dir[0] != '\0' ? r->snap_dir : NULL;
     cfg->snapshot_fsync = r->o->fsync;
     cfg->raft_ops = receiver ? &raft_receiver_ops : &raft_sender_ops;
@@ -87,12 +92,17 @@ static struct rafthttp_transport *start_one(struct bench_run *r,
     return t;
 }
 
+static const char *scheme(const struct bench_run *r)
+{
+    return r->tls ? "https" : "http";
+}
+
 /* Tells a of b, which listens on loopback. */
-static int add_local_peer(struct rafthttp_transport *a,
+static int add_local_peer(struct bench_run *r, struct rafthttp_transport *a,
                           struct rafthttp_transport *b, uint64_t b_id)
 {
     char url[64];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u",
+    snprintf(url, sizeof(url), "%s://127.0.0.1:%u", scheme(r),
              rafthttp_transport_listen_port(b, 0));
     const char *u = url;
     return rafthttp_transport_add_peer(a, b_id, &u, 1);
@@ -100,13 +110,15 @@ static int add_local_peer(struct rafthttp_transport *a,
 
 static int start_pair(struct bench_run *r)
 {
-    r->send_t = start_one(r, &r->members[0], LOOPBACK_ANY_PORT, false);
-    r->recv_t = start_one(r, &r->members[1], LOOPBACK_ANY_PORT, true);
+    char any[32];
+    snprintf(any, sizeof(any), "%s://" LOOPBACK_ANY_PORT, scheme(r));
+    r->send_t = start_one(r, &r->members[0], any, false);
+    r->recv_t = start_one(r, &r->members[1], any, true);
     if (r->send_t == NULL || r->recv_t == NULL) {
         return -1;
     }
-    if (add_local_peer(r->send_t, r->recv_t, r->recv_id) != 0 ||
-        add_local_peer(r->recv_t, r->send_t, r->send_id) != 0) {
+    if (add_local_peer(r, r->send_t, r->recv_t, r->recv_id) != 0 ||
+        add_local_peer(r, r->recv_t, r->send_t, r->send_id) != 0) {
         fprintf(stderr, PROG ": cannot add the peers\n");
         return -1;
     }
@@ -159,7 +171,7 @@ static bool all_streams_up(struct bench_run *r)
     return streams_up(r->send_t, r->recv_id, true);
 }
 
-/* The host and port of an http://HOST:PORT URL (IPv6 in brackets). */
+/* The host and port of an http(s)://HOST:PORT URL (IPv6 in brackets). */
 static int url_host_port(const char *url, char *host, size_t host_cap,
                          char *port, size_t port_cap)
 {
