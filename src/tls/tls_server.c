@@ -188,17 +188,30 @@ static void common_name(gnutls_x509_crt_t leaf, char *cn, size_t n)
     }
 }
 
+/*
+ * The leaf's i-th subject alternative name into san (NUL-terminated, *len
+ * bytes); returns its GNUTLS_SAN_* type, 0 for one too long to be of
+ * interest, or < 0 past the last one.
+ */
+static int san_at(gnutls_x509_crt_t leaf, int i, char san[256], size_t *len)
+{
+    *len = 255;
+    int type = gnutls_x509_crt_get_subject_alt_name(leaf, (unsigned)i, san,
+                                                    len, NULL);
+    if (type == GNUTLS_E_SHORT_MEMORY_BUFFER) {
+        type = 0; /* longer than any name we match: skipped, not the end */
+    }
+    san[type > 0 ? *len : 0] = '\0';
+    *len = type > 0 ? *len : 0;
+    return type;
+}
+
 /* The member the leaf names: a URI SAN first, then the common name. */
 static uint64_t named_member(gnutls_x509_crt_t leaf, const char *cn)
 {
-    for (unsigned i = 0;; i++) {
-        char san[256];
-        size_t len = sizeof(san) - 1;
-        int type = gnutls_x509_crt_get_subject_alt_name(leaf, i, san, &len,
-                                                        NULL);
-        if (type < 0) {
-            break;
-        }
+    char san[256];
+    size_t len;
+    for (int i = 0, type; (type = san_at(leaf, i, san, &len)) >= 0; i++) {
         if (type == GNUTLS_SAN_URI) {
             uint64_t id = rh_tls_member_of_uri(san, len);
             if (id != 0) {
@@ -283,14 +296,9 @@ static bool san_matches_remote(gnutls_x509_crt_t leaf,
     const unsigned char *ip;
     size_t n = remote != NULL ? addr_bytes(remote, &ip) : 0;
     bool any_san = false;
-    for (unsigned i = 0;; i++) {
-        char san[256];
-        size_t len = sizeof(san) - 1;
-        int type = gnutls_x509_crt_get_subject_alt_name(leaf, i, san, &len,
-                                                        NULL);
-        if (type < 0) {
-            break;
-        }
+    char san[256];
+    size_t len;
+    for (int i = 0, type; (type = san_at(leaf, i, san, &len)) >= 0; i++) {
         if (type == GNUTLS_SAN_IPADDRESS) {
             any_san = true;
             if (n != 0 && gnutls_x509_crt_check_ip(leaf, ip, (unsigned)n, 0)) {
@@ -298,7 +306,6 @@ static bool san_matches_remote(gnutls_x509_crt_t leaf,
             }
         } else if (type == GNUTLS_SAN_DNSNAME) {
             any_san = true;
-            san[len] = '\0';
             if (remote != NULL &&
                 (ptr_is(remote, san) ||
                  (strncmp(san, "*.", 2) != 0 && name_resolves_to(san, remote)))) {
