@@ -897,6 +897,45 @@ static void test_stream_paths(void **state)
                        "error sender not found");
 }
 
+static void pipeline_only(struct rafthttp_config *cfg)
+{
+    cfg->pipeline_only = true;
+}
+
+/* pipeline_only: a valid stream dial gets the 404 of a server without
+ * streams, and a valid POST is still processed. */
+static void test_stream_refused_when_pipeline_only(void **state)
+{
+    (void)state;
+    struct tc_cluster c;
+    tc_start(&c, 1, pipeline_only);
+    const char *peer2 = "http://127.0.0.1:1";
+    assert_int_equal(
+        rafthttp_transport_add_peer(c.nodes[0].t, 2, &peer2, 1), 0);
+    struct peer_headers h = stream_headers();
+    static const char *const paths[] = {"/raft/stream/message/2",
+                                        "/raft/stream/msgapp/2"};
+    for (size_t i = 0; i < 2; i++) {
+        struct request rq = {.method = "GET", .path = paths[i], .h = h,
+                             .stream = true};
+        struct reply r;
+        http_once(c.nodes[0].url, &rq, &r);
+        check_http_error(paths[i], &r, 404, "404 page not found");
+    }
+    struct rh_buf body;
+    rh_buf_init(&body, NULL, 1 << 20);
+    struct rafthttp_message m = heartbeat(next_term++);
+    encode(&m, &body);
+    struct request rq = {.method = "POST", .path = "/raft",
+                         .h = pipeline_headers(), .body = body.data,
+                         .body_len = body.len};
+    struct reply r;
+    http_once(c.nodes[0].url, &rq, &r);
+    check_204("POST /raft to a pipeline-only member", &r);
+    rh_buf_close(&body);
+    tc_stop(&c);
+}
+
 static void test_stream_headers(void **state)
 {
     (void)state;
@@ -1235,6 +1274,7 @@ int main(void)
         cmocka_unit_test(test_probing),
         cmocka_unit_test(test_version_and_members),
         cmocka_unit_test(test_unknown_paths),
+        cmocka_unit_test(test_stream_refused_when_pipeline_only),
         cmocka_unit_test(test_garbage_in_a_row),
         cmocka_unit_test(test_bad_requests_kept_alive),
         cmocka_unit_test(test_still_serving),
