@@ -339,11 +339,6 @@ bool rh_tls_binds_member(const struct rh_tls *tls)
     return tls->bind_member_id;
 }
 
-unsigned rh_tls_handshake_ms(const struct rh_tls *tls)
-{
-    return tls->handshake_ms;
-}
-
 /* A member ID in hex, 1 to 16 digits, nothing else; 0 when not one. */
 static uint64_t hex_id(const char *s, size_t len)
 {

@@ -74,7 +74,6 @@ int rh_tls_client_setup(struct rh_tls *tls, CURL *easy,
 /* -------------------------------------------------------------- tls.c */
 
 bool rh_tls_binds_member(const struct rh_tls *tls);
-unsigned rh_tls_handshake_ms(const struct rh_tls *tls);
 
 /*
  * The member a certificate names: a URI SAN "urn:rafthttp:member:<hex>" or

@@ -101,6 +101,7 @@ static int copy_config(struct rafthttp_transport *t,
 {
     const struct rafthttp_allocator *a = cfg->allocator;
     t->cfg = *cfg;
+    t->cfg.tls = NULL; /* borrowed: its copy is t->tls (transport_init) */
     t->peer_urls = copy_strings(a, cfg->peer_urls, cfg->n_peer_urls);
     t->listen_urls = copy_strings(a, cfg->listen_urls, cfg->n_listen_urls);
     t->peer_urls_header = join_urls(a, cfg->peer_urls, cfg->n_peer_urls);

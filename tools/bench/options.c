@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/cli.h"
 #include "rafthttp.h"
 
 #include "options.h"
@@ -110,21 +111,14 @@ static const char *const usage_text[] = {
 
 void options_usage(FILE *out)
 {
-    for (size_t i = 0; i < sizeof(usage_text) / sizeof(usage_text[0]); i++) {
-        fprintf(out, "%s\n", usage_text[i]);
-    }
+    cli_print_lines(out, usage_text,
+                    sizeof(usage_text) / sizeof(usage_text[0]));
 }
 
 /* Reports a bad argument; returns -1 for the caller to pass on. */
 static int bad_arg(const char *opt, const char *value, const char *why)
 {
-    if (value != NULL) {
-        fprintf(stderr, PROG ": %s '%s': %s\n", opt, value, why);
-    } else {
-        fprintf(stderr, PROG ": %s: %s\n", opt, why);
-    }
-    fprintf(stderr, "Try '" PROG " --help'.\n");
-    return -1;
+    return cli_bad_arg(PROG, opt, value, why);
 }
 
 /* Digits only (strtoull would take a sign and leading blanks). */
@@ -197,23 +191,9 @@ static int parse_id(const char *opt, const char *s, uint64_t *id)
     return 0;
 }
 
-/* True if the library takes url as a peer or listen URL (https too). */
-static bool url_valid(const char *url)
-{
-    static const struct rafthttp_tls any_tls;
-    struct rafthttp_config cfg;
-    rafthttp_config_init(&cfg);
-    cfg.tls = &any_tls; /* the schemes are checked with the TLS flags */
-    cfg.local_id = 1;
-    cfg.cluster_id = 1;
-    cfg.peer_urls = &url;
-    cfg.n_peer_urls = 1;
-    return rafthttp_config_validate(&cfg) == 0;
-}
-
 static int parse_url(const char *opt, const char *s, const char **out)
 {
-    if (!url_valid(s)) {
+    if (!cli_url_valid(s)) {
         return bad_arg(opt, s,
                        "invalid URL (want http://HOST:PORT or "
                        "https://HOST:PORT)");
@@ -398,33 +378,23 @@ static int opt_peer_cert_allowed_cn(struct bench_opts *o, const char *v)
     return 0;
 }
 
-/* etcd's boolean flags: --name alone, or --name=true / --name=false. */
-static int parse_bool(const char *opt, const char *v, bool *out)
-{
-    if (v == NULL || strcmp(v, "true") == 0) {
-        *out = true;
-    } else if (strcmp(v, "false") == 0) {
-        *out = false;
-    } else {
-        return bad_arg(opt, v, "want true or false");
-    }
-    return 0;
-}
-
 static int opt_peer_client_cert_auth(struct bench_opts *o, const char *v)
 {
-    return parse_bool("--peer-client-cert-auth", v, &o->tls.client_cert_auth);
+    return cli_parse_bool(PROG, "--peer-client-cert-auth", v,
+                          &o->tls.client_cert_auth);
 }
 
 static int opt_peer_bind_member_id(struct bench_opts *o, const char *v)
 {
-    return parse_bool("--peer-bind-member-id", v, &o->tls.bind_member_id);
+    return cli_parse_bool(PROG, "--peer-bind-member-id", v,
+                          &o->tls.bind_member_id);
 }
 
 static int opt_peer_skip_san(struct bench_opts *o, const char *v)
 {
-    return parse_bool("--experimental-peer-skip-client-san-verification", v,
-                      &o->tls.skip_client_san_verify);
+    return cli_parse_bool(PROG,
+                          "--experimental-peer-skip-client-san-verification", v,
+                          &o->tls.skip_client_san_verify);
 }
 
 struct bench_option {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/cli.h"
 #include "metrics_http.h"
 #include "options.h"
 
@@ -30,7 +31,8 @@ static const char *const usage_text[] = {
     "",
     "  --id HEX                   this member's ID (not 0)",
     "  --cluster-id HEX           the cluster's ID (not 0)",
-    "  --listen URL               serve peers at http(s)://IP:PORT (repeatable)",
+    "  --listen URL               serve peers at http(s)://IP:PORT",
+    "                             (repeatable)",
     "  --advertise URL            announce this URL to peers (repeatable;",
     "                             default: the --listen URLs)",
     "  --peer HEX=URL[,URL...]    a peer and its URLs (repeatable)",
@@ -75,35 +77,14 @@ static const char *const usage_text[] = {
 
 void options_usage(FILE *out)
 {
-    for (size_t i = 0; i < sizeof(usage_text) / sizeof(usage_text[0]); i++) {
-        fprintf(out, "%s\n", usage_text[i]);
-    }
+    cli_print_lines(out, usage_text,
+                    sizeof(usage_text) / sizeof(usage_text[0]));
 }
 
 /* Reports a bad argument; returns -1 for the caller to pass on. */
 static int bad_arg(const char *opt, const char *value, const char *why)
 {
-    if (value != NULL) {
-        fprintf(stderr, PROG ": %s '%s': %s\n", opt, value, why);
-    } else {
-        fprintf(stderr, PROG ": %s: %s\n", opt, why);
-    }
-    fprintf(stderr, "Try '" PROG " --help'.\n");
-    return -1;
-}
-
-/* True if the library takes url as a peer or listen URL. */
-static bool url_valid(const char *url)
-{
-    static const struct rafthttp_tls any_tls; /* https is syntax here */
-    struct rafthttp_config cfg;
-    rafthttp_config_init(&cfg);
-    cfg.tls = &any_tls;
-    cfg.local_id = 1;
-    cfg.cluster_id = 1;
-    cfg.peer_urls = &url;
-    cfg.n_peer_urls = 1;
-    return rafthttp_config_validate(&cfg) == 0;
+    return cli_bad_arg(PROG, opt, value, why);
 }
 
 static int parse_id(const char *opt, const char *s, uint64_t *id)
@@ -138,7 +119,7 @@ static int parse_seconds(const char *opt, const char *s, uint64_t *out)
 static int add_url(const char *opt, const char *url, const char **list,
                    size_t *n)
 {
-    if (!url_valid(url)) {
+    if (!cli_url_valid(url)) {
         return bad_arg(opt, url, "invalid URL (want http://HOST:PORT)");
     }
     if (*n == NODE_MAX_URLS) {
@@ -351,34 +332,23 @@ static int opt_min_version(struct node_opts *o, const char *v)
     return 0;
 }
 
-/* A boolean flag's value: none (true), or =true/=false. */
-static int parse_bool(const char *opt, const char *v, bool *out)
-{
-    if (v == NULL || strcmp(v, "true") == 0) {
-        *out = true;
-    } else if (strcmp(v, "false") == 0) {
-        *out = false;
-    } else {
-        return bad_arg(opt, v, "want true or false");
-    }
-    return 0;
-}
-
 static int opt_client_cert_auth(struct node_opts *o, const char *v)
 {
-    return parse_bool("--peer-client-cert-auth", v,
-                      &o->tls.client_cert_auth);
+    return cli_parse_bool(PROG, "--peer-client-cert-auth", v,
+                          &o->tls.client_cert_auth);
 }
 
 static int opt_skip_san(struct node_opts *o, const char *v)
 {
-    return parse_bool("--experimental-peer-skip-client-san-verification", v,
-                      &o->tls.skip_client_san_verify);
+    return cli_parse_bool(PROG,
+                          "--experimental-peer-skip-client-san-verification", v,
+                          &o->tls.skip_client_san_verify);
 }
 
 static int opt_bind_member(struct node_opts *o, const char *v)
 {
-    return parse_bool("--peer-bind-member-id", v, &o->tls.bind_member_id);
+    return cli_parse_bool(PROG, "--peer-bind-member-id", v,
+                          &o->tls.bind_member_id);
 }
 
 struct node_option {
@@ -473,9 +443,8 @@ void options_fill_config(const struct node_opts *o,
     cfg->log = NULL; /* the library's line per event on stderr */
     cfg->members_json = o->members_json[0] != '\0' ? o->members_json : NULL;
     cfg->log_level = o->log_level;
-    cfg->tls = o->tls.cert_file != NULL || o->tls.key_file != NULL
-                   ? &o->tls
-                   : NULL;
+    cfg->tls =
+        o->tls.cert_file != NULL || o->tls.key_file != NULL ? &o->tls : NULL;
 }
 
 /* The --send-snapshot target must be one of the --peer IDs. */
