@@ -38,8 +38,7 @@ static bool stamp_of(const char *path, struct rh_file_stamp *st)
     if (path == NULL || stat(path, &sb) != 0) {
         return false;
     }
-    *st = (struct rh_file_stamp){sb.st_dev, sb.st_ino, sb.st_size,
-                                 sb.st_mtim};
+    *st = (struct rh_file_stamp){sb.st_dev, sb.st_ino, sb.st_size, sb.st_mtim};
     return true;
 }
 
@@ -71,8 +70,8 @@ static struct rh_tls_gen *load_gen(struct rh_tls *tls, char *why, size_t n)
     if (rv == 0) {
         unsigned max = sizeof(g->pcerts) / sizeof(g->pcerts[0]);
         rv = gnutls_pcert_list_import_x509_file(g->pcerts, &max, tls->cert_file,
-                                                GNUTLS_X509_FMT_PEM, NULL,
-                                                NULL, 0);
+                                                GNUTLS_X509_FMT_PEM, NULL, NULL,
+                                                0);
         g->n_pcerts = rv >= 0 ? max : 0;
     }
     if (rv >= 0) {
@@ -82,8 +81,8 @@ static struct rh_tls_gen *load_gen(struct rh_tls *tls, char *why, size_t n)
         rv = gnutls_privkey_init(&g->key);
     }
     if (rv >= 0) {
-        rv = gnutls_privkey_import_x509_raw(g->key, &key,
-                                            GNUTLS_X509_FMT_PEM, NULL, 0);
+        rv = gnutls_privkey_import_x509_raw(g->key, &key, GNUTLS_X509_FMT_PEM,
+                                            NULL, 0);
     }
     gnutls_free(key.data);
     if (rv < 0) {
@@ -105,13 +104,13 @@ static int load_trust(struct rh_tls *tls, gnutls_x509_trust_list_t *out)
     }
     int added = 0;
     if (tls->ca_file != NULL) {
-        rv = gnutls_x509_trust_list_add_trust_file(
-            tl, tls->ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
+        rv = gnutls_x509_trust_list_add_trust_file(tl, tls->ca_file, NULL,
+                                                   GNUTLS_X509_FMT_PEM, 0, 0);
         added += rv > 0 ? rv : 0;
     }
     if (rv >= 0 && tls->ca_dir != NULL) {
-        rv = gnutls_x509_trust_list_add_trust_dir(
-            tl, tls->ca_dir, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
+        rv = gnutls_x509_trust_list_add_trust_dir(tl, tls->ca_dir, NULL,
+                                                  GNUTLS_X509_FMT_PEM, 0, 0);
         added += rv > 0 ? rv : 0;
     }
     if (rv < 0 || added == 0) {
@@ -229,21 +228,32 @@ static char *trust_pem_of(struct rh_tls *tls)
     return (char *)pem.data; /* owned by tls now */
 }
 
+/* Copies every string; false when one given could not be copied. */
+static bool copy_strings(struct rh_tls *tls, const struct rafthttp_tls *cfg)
+{
+    const char *from[] = {cfg->cert_file,       cfg->key_file,
+                          cfg->trusted_ca_file, cfg->trusted_ca_dir,
+                          cfg->allowed_cn,      cfg->allowed_hostname,
+                          cfg->ciphers};
+    char **to[] = {&tls->cert_file, &tls->key_file,   &tls->ca_file,
+                   &tls->ca_dir,    &tls->allowed_cn, &tls->allowed_hostname,
+                   &tls->ciphers};
+    bool ok = true;
+    for (size_t i = 0; i < sizeof(to) / sizeof(to[0]); i++) {
+        *to[i] = dup_or_null(tls->alloc, from[i]);
+        /* a CA or a check lost to a failed allocation would weaken TLS */
+        ok &= *to[i] != NULL || from[i] == NULL || from[i][0] == '\0';
+    }
+    return ok;
+}
+
 static bool copy_config(struct rh_tls *tls, const struct rafthttp_tls *cfg)
 {
-    const struct rafthttp_allocator *a = tls->alloc;
-    tls->cert_file = dup_or_null(a, cfg->cert_file);
-    tls->key_file = dup_or_null(a, cfg->key_file);
-    tls->ca_file = dup_or_null(a, cfg->trusted_ca_file);
-    tls->ca_dir = dup_or_null(a, cfg->trusted_ca_dir);
-    tls->allowed_cn = dup_or_null(a, cfg->allowed_cn);
-    tls->allowed_hostname = dup_or_null(a, cfg->allowed_hostname);
-    tls->ciphers = dup_or_null(a, cfg->ciphers);
     tls->client_cert_auth = cfg->client_cert_auth;
     tls->bind_member_id = cfg->bind_member_id;
     tls->skip_san = cfg->skip_client_san_verify;
-    tls->tls13 = cfg->min_version != NULL &&
-                 strcmp(cfg->min_version, "1.3") == 0;
+    tls->tls13 =
+        cfg->min_version != NULL && strcmp(cfg->min_version, "1.3") == 0;
     tls->handshake_ms =
         cfg->handshake_timeout_ms > 0 ? cfg->handshake_timeout_ms : 5000;
     snprintf(tls->priorities, sizeof(tls->priorities), "%s",
@@ -252,8 +262,7 @@ static bool copy_config(struct rh_tls *tls, const struct rafthttp_tls *cfg)
                           "-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"
                           "+CHACHA20-POLY1305:-KX-ALL:+ECDHE-ECDSA:"
                           "+ECDHE-RSA");
-    return (cfg->cert_file == NULL || tls->cert_file != NULL) &&
-           (cfg->key_file == NULL || tls->key_file != NULL);
+    return copy_strings(tls, cfg);
 }
 
 static const char *check_config(const struct rafthttp_tls *cfg)
@@ -299,8 +308,8 @@ int rh_tls_new(const struct rafthttp_allocator *a,
     if (want_trust) {
         tls->trust_pem = trust_pem_of(tls);
     }
-    if (tls->gen == NULL || (want_trust && (tls->trust == NULL ||
-                                            tls->trust_pem == NULL))) {
+    if (tls->gen == NULL ||
+        (want_trust && (tls->trust == NULL || tls->trust_pem == NULL))) {
         snprintf(err, errlen, "tls: cannot load %s",
                  tls->gen == NULL ? "the certificate or its key"
                                   : "the trusted CAs");
@@ -324,9 +333,9 @@ void rh_tls_free(struct rh_tls *tls)
     if (tls->trust != NULL) {
         gnutls_x509_trust_list_deinit(tls->trust, 1);
     }
-    char *strs[] = {tls->cert_file, tls->key_file, tls->ca_file,
-                    tls->ca_dir, tls->allowed_cn, tls->allowed_hostname,
-                    tls->ciphers, tls->trust_pem};
+    char *strs[] = {tls->cert_file, tls->key_file,   tls->ca_file,
+                    tls->ca_dir,    tls->allowed_cn, tls->allowed_hostname,
+                    tls->ciphers,   tls->trust_pem};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         rh_free(tls->alloc, strs[i]);
     }
