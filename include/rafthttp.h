@@ -90,27 +90,36 @@ struct rafthttp_allocator {
  * The raftpb messages of etcd (raft/raftpb/raft.proto), as plain data.
  * Values and names follow etcd; field comments give the protobuf field.
  */
+#define RAFTHTTP_MSG_TYPE_MAP(X)                                             \
+    X(HUP, 0, "MsgHup")                       /* local, never sent */        \
+    X(BEAT, 1, "MsgBeat")                     /* local */                    \
+    X(PROP, 2, "MsgProp")                                                    \
+    X(APP, 3, "MsgApp")                                                      \
+    X(APP_RESP, 4, "MsgAppResp")                                             \
+    X(VOTE, 5, "MsgVote")                                                    \
+    X(VOTE_RESP, 6, "MsgVoteResp")                                           \
+    X(SNAP, 7, "MsgSnap")                                                    \
+    X(HEARTBEAT, 8, "MsgHeartbeat")                                          \
+    X(HEARTBEAT_RESP, 9, "MsgHeartbeatResp")                                 \
+    X(UNREACHABLE, 10, "MsgUnreachable")      /* local */                    \
+    X(SNAP_STATUS, 11, "MsgSnapStatus")       /* local */                    \
+    X(CHECK_QUORUM, 12, "MsgCheckQuorum")     /* local */                    \
+    X(TRANSFER_LEADER, 13, "MsgTransferLeader")                              \
+    X(TIMEOUT_NOW, 14, "MsgTimeoutNow")                                      \
+    X(READ_INDEX, 15, "MsgReadIndex")                                        \
+    X(READ_INDEX_RESP, 16, "MsgReadIndexResp")                               \
+    X(PRE_VOTE, 17, "MsgPreVote")                                            \
+    X(PRE_VOTE_RESP, 18, "MsgPreVoteResp")
+
+/* The table above is the single source of the enum and of the names. */
 enum rafthttp_msg_type {
-    RAFTHTTP_MSG_HUP = 0, /* local to a node, never sent */
-    RAFTHTTP_MSG_BEAT = 1, /* local */
-    RAFTHTTP_MSG_PROP = 2,
-    RAFTHTTP_MSG_APP = 3,
-    RAFTHTTP_MSG_APP_RESP = 4,
-    RAFTHTTP_MSG_VOTE = 5,
-    RAFTHTTP_MSG_VOTE_RESP = 6,
-    RAFTHTTP_MSG_SNAP = 7,
-    RAFTHTTP_MSG_HEARTBEAT = 8,
-    RAFTHTTP_MSG_HEARTBEAT_RESP = 9,
-    RAFTHTTP_MSG_UNREACHABLE = 10, /* local */
-    RAFTHTTP_MSG_SNAP_STATUS = 11, /* local */
-    RAFTHTTP_MSG_CHECK_QUORUM = 12, /* local */
-    RAFTHTTP_MSG_TRANSFER_LEADER = 13,
-    RAFTHTTP_MSG_TIMEOUT_NOW = 14,
-    RAFTHTTP_MSG_READ_INDEX = 15,
-    RAFTHTTP_MSG_READ_INDEX_RESP = 16,
-    RAFTHTTP_MSG_PRE_VOTE = 17,
-    RAFTHTTP_MSG_PRE_VOTE_RESP = 18
+#define RAFTHTTP_MSG_ENUM(name, value, text) RAFTHTTP_MSG_##name = (value),
+    RAFTHTTP_MSG_TYPE_MAP(RAFTHTTP_MSG_ENUM)
+#undef RAFTHTTP_MSG_ENUM
 };
+
+/* How many message types etcd defines (values 0 .. count - 1). */
+#define RAFTHTTP_MSG_TYPE_COUNT 19
 
 enum rafthttp_entry_type {
     RAFTHTTP_ENTRY_NORMAL = 0,
@@ -686,14 +695,23 @@ RAFTHTTP_API int rafthttp_transport_leader_stats(struct rafthttp_transport *t,
 RAFTHTTP_API int rafthttp_transport_set_members_json(
     struct rafthttp_transport *t, const char *json);
 
-/* Why messages were dropped: indexes of rafthttp_stats.dropped. */
+/*
+ * Why messages were dropped: indexes of rafthttp_stats.dropped. The third
+ * column is the reason's label in the metrics
+ * (rafthttp_dropped_messages_total{reason="..."}).
+ */
+#define RAFTHTTP_DROP_REASON_MAP(X)                                          \
+    X(QUEUE_BYTES, 0, "queue_bytes")     /* a byte budget was full */        \
+    X(QUEUE_MSGS, 1, "queue_msgs")       /* the pipeline queue was full */   \
+    X(NO_CONNECTION, 2, "no_connection") /* the connection failed */         \
+    X(PAUSED, 3, "paused")               /* paused or cut */                 \
+    X(REMOVED, 4, "removed")             /* the peer removed, t stopped */   \
+    X(RECV_FULL, 5, "recv_full")         /* process() was behind */
+
 enum rafthttp_drop_reason {
-    RAFTHTTP_DROP_QUEUE_BYTES = 0, /* a byte budget was full */
-    RAFTHTTP_DROP_QUEUE_MSGS = 1,  /* the pipeline queue was full */
-    RAFTHTTP_DROP_NO_CONNECTION = 2, /* the connection failed under it */
-    RAFTHTTP_DROP_PAUSED = 3,      /* paused or cut */
-    RAFTHTTP_DROP_REMOVED = 4,     /* the peer was removed or t stopped */
-    RAFTHTTP_DROP_RECV_FULL = 5,   /* received but process() was behind */
+#define RAFTHTTP_DROP_ENUM(name, value, text) RAFTHTTP_DROP_##name = (value),
+    RAFTHTTP_DROP_REASON_MAP(RAFTHTTP_DROP_ENUM)
+#undef RAFTHTTP_DROP_ENUM
     RAFTHTTP_DROP_REASONS = 6
 };
 
@@ -703,8 +721,11 @@ struct rafthttp_stats {
     uint64_t received_msgs;
     uint64_t received_pipeline; /* of those, by POST /raft */
     uint64_t dropped[RAFTHTTP_DROP_REASONS];
-    /* dropped messages by raft message type (0..18; 19 = any other). */
-    uint64_t dropped_by_type[20];
+    /*
+     * Dropped messages by raft message type; the last slot
+     * (RAFTHTTP_MSG_TYPE_COUNT) counts any other type.
+     */
+    uint64_t dropped_by_type[RAFTHTTP_MSG_TYPE_COUNT + 1];
     size_t queued_bytes; /* waiting to be written, all peers */
 };
 

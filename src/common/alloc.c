@@ -4,6 +4,7 @@
  * fail the k-th allocation of one instance without touching the others.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "common.h"
 
@@ -57,4 +58,14 @@ void rh_free(const struct rafthttp_allocator *a, void *ptr)
         return;
     }
     a->free(ptr, a->ud);
+}
+
+char *rh_strdup(const struct rafthttp_allocator *a, const char *s)
+{
+    size_t len = strlen(s) + 1;
+    char *copy = rh_malloc(a, len);
+    if (copy != NULL) {
+        memcpy(copy, s, len);
+    }
+    return copy;
 }

@@ -1,13 +1,18 @@
 /*
  * Internal helpers every module uses: the per-instance allocator, a capped
- * growable byte buffer, big-endian integers, and strict semver parsing.
+ * growable byte buffer, big-endian integers, strict semver parsing, URLs,
+ * clocks, the logger, the lock with its debug checks, and the names of the
+ * enums (one table each, in rafthttp.h or here).
  *
- * Threads: none of these keep state outside the objects passed in; an object
- * is used by one thread at a time.
+ * Threads: none of these keep state outside the objects passed in; an
+ * object is used by one thread at a time, except the logger and the lock,
+ * which are made for sharing.
  */
 #ifndef RH_COMMON_H
 #define RH_COMMON_H
 
+#include <assert.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +26,58 @@ void *rh_malloc(const struct rafthttp_allocator *a, size_t size);
 void *rh_calloc(const struct rafthttp_allocator *a, size_t n, size_t size);
 void *rh_realloc(const struct rafthttp_allocator *a, void *ptr, size_t size);
 void rh_free(const struct rafthttp_allocator *a, void *ptr);
+/* A copy of the NUL-terminated s, or NULL when out of memory. */
+char *rh_strdup(const struct rafthttp_allocator *a, const char *s);
+
+/* ------------------------------------------------------------------ locks */
+
+/*
+ * The library's locks in the only order a thread may take them (outermost
+ * first): the transport lock, then a TLS context's, then the logger's, then
+ * the TLS server registry's. Debug builds check the order on every lock and
+ * let functions assert that the caller holds a lock (RH_ASSERT_HELD); in
+ * release builds both checks compile away.
+ */
+enum rh_lock_rank {
+    RH_LOCK_TRANSPORT = 1, /* t->mu: peers, queues, mailboxes, I/O state */
+    RH_LOCK_TLS = 2,       /* rh_tls.mu: certificates and trust list */
+    RH_LOCK_LOG = 3,       /* rh_logger.mu: merge slots */
+    RH_LOCK_TLS_REGISTRY = 4 /* the TLS server registry (a leaf) */
+};
+
+struct rh_mutex {
+    pthread_mutex_t m;
+    enum rh_lock_rank rank;
+};
+
+#define RH_MUTEX_INITIALIZER(rank) {PTHREAD_MUTEX_INITIALIZER, (rank)}
+
+void rh_mutex_init(struct rh_mutex *mu, enum rh_lock_rank rank);
+void rh_mutex_destroy(struct rh_mutex *mu);
+
+#ifdef NDEBUG
+static inline void rh_mutex_lock(struct rh_mutex *mu)
+{
+    pthread_mutex_lock(&mu->m);
+}
+static inline void rh_mutex_unlock(struct rh_mutex *mu)
+{
+    pthread_mutex_unlock(&mu->m);
+}
+static inline void rh_cond_wait(pthread_cond_t *cv, struct rh_mutex *mu)
+{
+    pthread_cond_wait(cv, &mu->m);
+}
+#define RH_ASSERT_HELD(mu) ((void)(mu))
+#else
+/* Debug builds: track the locks each thread holds (mutex.c). */
+void rh_mutex_lock(struct rh_mutex *mu);
+void rh_mutex_unlock(struct rh_mutex *mu);
+void rh_cond_wait(pthread_cond_t *cv, struct rh_mutex *mu);
+/* True if the calling thread holds mu. */
+bool rh_mutex_held(const struct rh_mutex *mu);
+#define RH_ASSERT_HELD(mu) assert(rh_mutex_held(mu))
+#endif
 
 /* ----------------------------------------------------------------- rh_buf */
 
@@ -152,18 +209,61 @@ struct rh_logger {
     rafthttp_log_fn fn;          /* NULL: stderr */
     void *ud;
     enum rafthttp_log_level level;
-    void *mu;                    /* pthread mutex (log.c) */
+    struct rh_mutex mu;          /* guards slots */
     struct rh_log_slot slots[RH_LOG_MERGE_SLOTS];
 };
 
-int rh_logger_init(struct rh_logger *lg, const struct rafthttp_allocator *a,
-                   rafthttp_log_fn fn, void *ud,
-                   enum rafthttp_log_level level);
-void rh_logger_close(struct rh_logger *lg, const struct rafthttp_allocator *a);
+void rh_logger_init(struct rh_logger *lg, rafthttp_log_fn fn, void *ud,
+                    enum rafthttp_log_level level);
+void rh_logger_close(struct rh_logger *lg);
 
 /* Logs msg with printf-style fields ("peer=%s reason=%s"). */
 void rh_log(struct rh_logger *lg, enum rafthttp_log_level level,
             const char *msg, const char *fields_fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* -------------------------------------------------------------- answers */
+
+/*
+ * An HTTP answer decided without the network (request checks, the
+ * pipeline's and the snapshot receiver's rules); the server adapter writes
+ * it out. Status 0 means "no answer yet: go on". A function that decides a
+ * refusal fills one and returns false; statuses never travel where a
+ * library error code is expected.
+ */
+struct rh_verdict {
+    int status;        /* HTTP status, or 0 */
+    const char *body;  /* etcd's body, without http.Error's newline */
+    const char *allow; /* the Allow header of a 405, else NULL */
+    bool json;         /* body is JSON (etcd's 403), not http.Error text */
+    bool close;        /* Connection: close (etcd aborts the connection) */
+};
+
+/* Fills *v with an http.Error answer; returns false, for "refused". */
+static inline bool rh_refuse(struct rh_verdict *v, int status,
+                             const char *body)
+{
+    *v = (struct rh_verdict){.status = status, .body = body};
+    return false;
+}
+
+/* ---------------------------------------------------------------- names */
+
+/*
+ * The names of rafthttp.h's tables: etcd's MessageType name ("MsgApp") or
+ * NULL for a value outside the table; a drop reason's metrics label or
+ * NULL.
+ */
+const char *rh_msg_type_name(int32_t type);
+const char *rh_drop_reason_name(int reason);
+
+/* -------------------------------------------------------------- threads */
+
+/*
+ * Names the calling thread "rh-<role>-<member id in hex>" (cut to Linux's
+ * 15 characters), so top, perf and the benchmark can tell a transport's
+ * threads apart. Best effort.
+ */
+void rh_thread_name(uint64_t member, const char *role);
 
 #endif /* RH_COMMON_H */

@@ -5,7 +5,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,30 +17,19 @@
 
 static const char *const level_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
 
-int rh_logger_init(struct rh_logger *lg, const struct rafthttp_allocator *a,
-                   rafthttp_log_fn fn, void *ud,
-                   enum rafthttp_log_level level)
+void rh_logger_init(struct rh_logger *lg, rafthttp_log_fn fn, void *ud,
+                    enum rafthttp_log_level level)
 {
     memset(lg, 0, sizeof(*lg));
     lg->fn = fn;
     lg->ud = ud;
     lg->level = level;
-    pthread_mutex_t *mu = rh_malloc(a, sizeof(*mu));
-    if (mu == NULL) {
-        return RAFTHTTP_ENOMEM;
-    }
-    pthread_mutex_init(mu, NULL);
-    lg->mu = mu;
-    return 0;
+    rh_mutex_init(&lg->mu, RH_LOCK_LOG);
 }
 
-void rh_logger_close(struct rh_logger *lg, const struct rafthttp_allocator *a)
+void rh_logger_close(struct rh_logger *lg)
 {
-    if (lg->mu != NULL) {
-        pthread_mutex_destroy(lg->mu);
-        rh_free(a, lg->mu);
-        lg->mu = NULL;
-    }
+    rh_mutex_destroy(&lg->mu);
 }
 
 static uint64_t hash_text(uint64_t h, const char *s)
@@ -109,9 +97,9 @@ void rh_log(struct rh_logger *lg, enum rafthttp_log_level level,
     va_end(ap);
     uint64_t key = hash_text(hash_text(0xcbf29ce484222325u, msg), fields);
     unsigned merged = 0;
-    pthread_mutex_lock(lg->mu);
+    rh_mutex_lock(&lg->mu);
     bool out = admit(lg, key, &merged);
-    pthread_mutex_unlock(lg->mu);
+    rh_mutex_unlock(&lg->mu);
     if (!out) {
         return;
     }

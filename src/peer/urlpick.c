@@ -13,16 +13,6 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char *dup_str(const struct rafthttp_allocator *a, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = rh_malloc(a, n);
-    if (d != NULL) {
-        memcpy(d, s, n);
-    }
-    return d;
-}
-
 static void free_list(const struct rafthttp_allocator *a, char **urls,
                       size_t n)
 {
@@ -59,7 +49,7 @@ int rh_urlpick_update(struct rh_urlpick *p, const struct rafthttp_allocator *a,
         return RAFTHTTP_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        copy[i] = dup_str(a, urls[i]);
+        copy[i] = rh_strdup(a, urls[i]);
         if (copy[i] == NULL) {
             free_list(a, copy, n);
             return RAFTHTTP_ENOMEM;

@@ -3,11 +3,10 @@
  * up (or because they are MsgSnap, or the target is a remote).
  *
  * Each job holds its encoded body, so a POST needs no work under the lock
- * and the byte budget counts exactly what is held. Failure modes (handled
- * by the transport when a POST ends): transport error or any status but
- * 204 (the peer becomes inactive, the URL picker advances, the raft core
- * hears report_unreachable, and report_snapshot FAILURE for MsgSnap); 403
- * also raises the critical "removed" error, as etcd does.
+ * and the byte budget counts exactly what is held. Failure modes: a full
+ * queue by count (RAFTHTTP_EAGAIN) or by bytes (RAFTHTTP_ETOOBIG) refuses
+ * the job and changes nothing; what a POST's answer means is the pipeline
+ * driver's (pipeline_driver.c).
  */
 #include <string.h>
 

@@ -87,4 +87,43 @@ size_t rh_pipeline_clear(struct rh_pipeline *p, const struct rafthttp_allocator 
                          void (*drop)(const struct rh_pipe_job *j, void *ud),
                          void *ud);
 
+/* ------------------------------------------------------ pipeline driver */
+
+/*
+ * What a POST means (pipeline_driver.c), on both sides; no I/O, no lock
+ * needed.
+ */
+
+/* How a POST /raft ended, as the sender's client saw it. */
+struct rh_post_end {
+    bool transfer_ok;  /* libcurl finished it without error */
+    const char *error; /* libcurl's text when not ok */
+    long status;       /* the HTTP status, 0 if none came */
+    const char *body;  /* the start of the answer's body, or "" */
+};
+
+/* What it means for the sender. */
+struct rh_post_outcome {
+    bool delivered;  /* 204: the peer processed the message */
+    bool removed;    /* 403: the peer says we were removed */
+    char why[320];   /* when not delivered: the peer's inactive reason */
+};
+
+void rh_pipeline_outcome(const struct rh_post_end *end,
+                         struct rh_post_outcome *out);
+
+/*
+ * The receiver's answer to a POST whose message was handed to the raft
+ * core: result is what process() returned (RAFTHTTP_ESTOPPED when the
+ * transport stopped first).
+ */
+void rh_pipeline_answer(int result, struct rh_verdict *v);
+
+/*
+ * The receiver's answer to a body that cannot be handed over: too large
+ * (RAFTHTTP_ETOOBIG), not a Message (RAFTHTTP_EPROTO), or no room to queue
+ * it (RAFTHTTP_EAGAIN: stopping, or process() behind). Returns false.
+ */
+bool rh_pipeline_refuse(int why, struct rh_verdict *v);
+
 #endif /* RH_PIPELINE_H */

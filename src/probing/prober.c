@@ -1,8 +1,9 @@
 /*
  * Probing: etcd's peer health probe (github.com/xiang90/probing, wired up
- * by rafthttp's probing_status.go), without the goroutines. The transport
- * owns the HTTP GET and the clocks; this file owns the arithmetic, so it
- * can be checked against the Go code number for number.
+ * by rafthttp's probing_status.go), without the goroutines. The client
+ * adapter owns the HTTP GET and the clocks, the probe driver
+ * (probe_driver.c) the timing; this file owns the arithmetic, so it can be
+ * checked against the Go code number for number.
  *
  * Happy path. Every RH_PROBE_INTERVAL_MS (rh_probe_due) the transport GETs
  * <endpoints[pinned]>/raft/probing and hands the body to rh_probe_parse.

@@ -70,4 +70,42 @@ enum {
 };
 int rh_probe_monitor(struct rh_probe_status *st, int64_t now_ms);
 
+/* ------------------------------------------------------- probe driver */
+
+/*
+ * When to probe and what an answer means (probe_driver.c): the prober's
+ * side of the peer driver, run under the transport lock.
+ */
+
+/* The tick also asks for a probe with this flag. */
+enum { RH_PROBE_START = 8 };
+
+/*
+ * The prober's timer at now: RH_PROBE_START (unless a probe is still
+ * under way) and the monitor's flags. *due_ms: when to tick again.
+ */
+int rh_probe_tick(struct rh_probe_status *st, bool probing, int64_t now_ms,
+                  int64_t *due_ms);
+
+/* The endpoint (index into the peer's URLs) the next probe goes to. */
+size_t rh_probe_endpoint(const struct rh_probe_status *st, size_t n_urls);
+
+/* How a probe ended, as the client saw it. */
+struct rh_probe_end {
+    bool transfer_ok;  /* libcurl finished it without error */
+    long status;
+    const char *body;  /* the answer's body (the first bytes of it) */
+    size_t len;
+    double rtt_s;      /* the whole exchange */
+    int64_t local_ns;  /* the wall clock when it ended */
+};
+
+/*
+ * Records the answer (or the failure, moving to the next of n_urls
+ * endpoints). Returns true when the peer answered {"OK":true}: it is
+ * alive, and its idle streams are worth dialling at once.
+ */
+bool rh_probe_answered(struct rh_probe_status *st,
+                       const struct rh_probe_end *end, size_t n_urls);
+
 #endif /* RH_PROBER_H */

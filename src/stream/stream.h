@@ -127,12 +127,30 @@ int rh_msgappv2_decoder_feed(struct rh_msgappv2_decoder *d, const uint8_t *p,
 
 bool rh_msgappv2_decoder_idle(const struct rh_msgappv2_decoder *d);
 
-/* ------------------------------------------------------- stream writer */
+/* --------------------------------------------------------- stream types */
+
+/*
+ * etcd's two stream types, one row each: the word in the path
+ * (/raft/stream/<word>/<sender>) and the name etcd gives the stream in its
+ * logs and in a peer's status ("stream MsgApp v2").
+ */
+#define RH_STREAM_TYPE_MAP(X)                                                \
+    X(MSGAPPV2, "msgapp", "stream MsgApp v2")                                \
+    X(MESSAGE, "message", "stream Message")
 
 enum rh_stream_type {
-    RH_STREAM_MSGAPPV2 = 0, /* path /raft/stream/msgapp/<id> */
-    RH_STREAM_MESSAGE = 1   /* path /raft/stream/message/<id> */
+#define RH_STREAM_ENUM(name, word, source) RH_STREAM_##name,
+    RH_STREAM_TYPE_MAP(RH_STREAM_ENUM)
+#undef RH_STREAM_ENUM
+        RH_STREAM_TYPES /* how many */
 };
+
+const char *rh_stream_word(enum rh_stream_type type);
+const char *rh_stream_source(enum rh_stream_type type);
+/* The type whose path word is word[0..len), or RH_STREAM_TYPES. */
+enum rh_stream_type rh_stream_type_of_word(const char *word, size_t len);
+
+/* ------------------------------------------------------- stream writer */
 
 /* One segment of a byte queue: whole records, written out from head. */
 struct rh_byteq_seg {
@@ -156,6 +174,9 @@ struct rh_byteq {
     size_t limit;                /* largest record */
 };
 
+/* The server's response that a writer feeds (src/transport/). */
+struct rh_stream_resp;
+
 /*
  * What we write to one peer on one stream type: the queues behind the
  * response of the peer's GET /raft/stream/<type>/<our id>.
@@ -170,7 +191,7 @@ struct rh_byteq {
 struct rh_stream_writer {
     enum rh_stream_type type;
     uint64_t gen;             /* attached connection's number; 0: none */
-    struct stream_ctx *conn;  /* the server's response (http_server.c) */
+    struct rh_stream_resp *conn; /* the server's response, while attached */
     bool suspended;           /* the server parked conn: nothing to send */
     struct rh_byteq urgent;   /* message stream only */
     struct rh_byteq bulk;
@@ -191,10 +212,9 @@ size_t rh_stream_writer_queued(const struct rh_stream_writer *w);
  * Starts a new connection: forgets what was queued for the old one (its
  * msgappv2 state does not carry over) and returns how many bytes that was.
  */
-struct stream_ctx;
 size_t rh_stream_writer_attach(struct rh_stream_writer *w,
-                               struct stream_ctx *conn,
-                               uint64_t gen, int64_t now_ms);
+                               struct rh_stream_resp *conn, uint64_t gen,
+                               int64_t now_ms);
 /* Ends the connection; returns the bytes that were still queued. */
 size_t rh_stream_writer_detach(struct rh_stream_writer *w);
 
@@ -212,11 +232,24 @@ int rh_stream_writer_push(struct rh_stream_writer *w,
 size_t rh_stream_writer_heartbeat(struct rh_stream_writer *w,
                                   const struct rafthttp_allocator *a);
 
-/* Copies up to max queued bytes to buf, urgent first. Returns the count. */
+/*
+ * Copies up to max queued bytes to buf, urgent first. Returns the count;
+ * 0 means nothing is queued, and the writer is then suspended: the server
+ * parks the response until rh_stream_writer_wake.
+ */
 size_t rh_stream_writer_pull(struct rh_stream_writer *w, uint8_t *buf,
                              size_t max, int64_t now_ms);
 
 /* ------------------------------------------------------- stream reader */
+
+enum rh_reader_state {
+    RH_READER_IDLE,    /* no GET: the next dial is due at next_dial_ms */
+    RH_READER_DIALING, /* our GET is out; no usable answer yet */
+    RH_READER_UP       /* 200 with a valid X-Server-Version: decoding */
+};
+
+/* The client's transfer behind a reader (src/transport/). */
+struct rh_xfer;
 
 /*
  * Our GET to one peer for one stream type, and what decodes its body.
@@ -224,8 +257,8 @@ size_t rh_stream_writer_pull(struct rh_stream_writer *w, uint8_t *buf,
  */
 struct rh_stream_reader {
     enum rh_stream_type type;
-    void *xfer;              /* the client's transfer (http_client.c) */
-    bool up;                 /* the dial was answered 200 */
+    enum rh_reader_state state;
+    struct rh_xfer *xfer;    /* the client's transfer while not idle */
     int64_t next_dial_ms;    /* no dial before this */
     unsigned backoff_ms;     /* wait after the next failure */
     int64_t last_byte_ms;    /* for the read timeout */
@@ -235,22 +268,118 @@ struct rh_stream_reader {
 
 void rh_stream_reader_init(struct rh_stream_reader *r, enum rh_stream_type t,
                            unsigned backoff_min_ms);
-/* Resets the decoder for a new connection. */
-void rh_stream_reader_begin(struct rh_stream_reader *r,
-                            const struct rafthttp_allocator *a,
-                            uint64_t local, uint64_t remote, size_t limit);
-void rh_stream_reader_end(struct rh_stream_reader *r);
-
-/* As the decoders' feed. */
-int rh_stream_reader_feed(struct rh_stream_reader *r, const uint8_t *p,
-                          size_t n, size_t *used, struct rh_msg **out);
+/* Frees the decoders' buffers; the reader is idle afterwards. */
+void rh_stream_reader_close(struct rh_stream_reader *r);
 
 /*
  * The wait before the next dial after a failure: the current backoff with
  * jitter (between half and all of it, never below min), after which the
- * backoff doubles up to max. rh_backoff_reset goes back to min.
+ * backoff doubles up to max.
  */
 unsigned rh_backoff_next(unsigned *backoff_ms, unsigned min_ms,
                          unsigned max_ms, uint64_t *rng);
+
+/* ------------------------------------------------------- stream driver */
+
+/*
+ * The life of a stream (stream_driver.c): events in, decisions out. Every
+ * function runs under the transport lock and none does I/O; the caller
+ * (the peer driver) applies what they decide to the peer, and the
+ * adapters dial, abort and unpark.
+ */
+
+/* What a reader's timer asks for. */
+enum rh_reader_todo {
+    RH_READER_WAIT,  /* nothing now */
+    RH_READER_DIAL,  /* start the GET, then rh_stream_dialing or _dial_failed */
+    RH_READER_ABORT  /* end the GET: the read timeout passed */
+};
+
+/* The abort reason of a reader whose peer fell silent. */
+extern const char rh_stream_read_timeout_why[];
+
+/* The reader's timer at now; *due_ms is when it wants to be asked again. */
+enum rh_reader_todo rh_stream_reader_tick(struct rh_stream_reader *r,
+                                          const struct rafthttp_config *cfg,
+                                          int64_t now_ms, int64_t *due_ms);
+
+/* The GET is out: the reader waits for its answer. */
+void rh_stream_dialing(struct rh_stream_reader *r, struct rh_xfer *xfer);
+
+/* The GET could not start: returns when the next dial is due. */
+int64_t rh_stream_dial_failed(struct rh_stream_reader *r,
+                              const struct rafthttp_config *cfg,
+                              uint64_t *rng, int64_t now_ms);
+
+/*
+ * The answer's head came: the stream is up on a 200 with a valid
+ * X-Server-Version (returns true: the peer is active), else the reader
+ * waits for the end. local and remote are the To and From of rebuilt
+ * msgappv2 messages.
+ */
+bool rh_stream_head(struct rh_stream_reader *r,
+                    const struct rafthttp_allocator *a,
+                    const struct rafthttp_config *cfg, uint64_t local,
+                    uint64_t remote, long status, bool version_ok,
+                    int64_t now_ms);
+
+/*
+ * Body bytes of an up stream: takes bytes from p[0..n) until one message
+ * is complete or the input ends, as the decoders' feed (*used, *out).
+ * Errors (the stream is to be closed): RAFTHTTP_EPROTO, RAFTHTTP_ETOOBIG,
+ * RAFTHTTP_ENOMEM.
+ */
+int rh_stream_feed(struct rh_stream_reader *r, const uint8_t *p, size_t n,
+                   int64_t now_ms, size_t *used, struct rh_msg **out);
+
+/* How a GET ended, as the client saw it. */
+struct rh_stream_end {
+    bool transfer_ok;      /* libcurl finished it without error */
+    const char *error;     /* libcurl's text when not ok */
+    long status;           /* the HTTP status, 0 if none came */
+    const char *body;      /* the start of a refusal's body, or "" */
+    const char *aborted;   /* why we ended it ourselves, or NULL */
+    bool malformed;        /* its body did not decode */
+    bool bad_version;      /* a 200 without a valid X-Server-Version */
+};
+
+/* What an ended GET means for the peer. */
+struct rh_stream_failure {
+    char why[320];   /* the reason the peer is inactive */
+    bool was_up;     /* false: a dial failed (worth a log line) */
+    bool removed;    /* 410: the peer says we were removed */
+    bool move_url;   /* the URL did not work: the picker moves on */
+};
+
+/*
+ * The GET ended. The reader goes idle and schedules its next dial: after
+ * the minimum when an up stream ended cleanly (the peer closed it), after
+ * its backoff otherwise. *f says what that means for the peer.
+ */
+void rh_stream_ended(struct rh_stream_reader *r,
+                     const struct rafthttp_config *cfg, uint64_t *rng,
+                     const struct rh_stream_end *end, int64_t now_ms,
+                     struct rh_stream_failure *f);
+
+/*
+ * The peer proved alive (it dialled us, or answered a probe): an idle
+ * reader dials at once and its backoff starts over.
+ */
+void rh_stream_peer_alive(struct rh_stream_reader *r,
+                          const struct rafthttp_config *cfg, int64_t now_ms);
+
+/*
+ * The writer's timer: a link heartbeat (and trimming of spare segments)
+ * after a third of the read timeout without a write. *added is the bytes
+ * the heartbeat queued, *wake whether a parked response has bytes again
+ * (rh_stream_writer_wake, then unpark it). Returns when it is next due.
+ */
+int64_t rh_stream_writer_tick(struct rh_stream_writer *w,
+                              const struct rafthttp_allocator *a,
+                              const struct rafthttp_config *cfg,
+                              int64_t now_ms, size_t *added, bool *wake);
+
+/* Marks a suspended writer's response as unparked; true if it was parked. */
+bool rh_stream_writer_wake(struct rh_stream_writer *w);
 
 #endif /* RH_STREAM_H */

@@ -4,8 +4,9 @@
  * Happy path: send() encodes a message into a queue under the transport
  * lock; the HTTP server's content callback pull()s everything queued into
  * one block (frames coalesced into a single write while the queue is not
- * empty, never waiting on a timer); an empty queue parks the connection
- * until the next push. A queue is a list of segments of whole records, so
+ * empty, never waiting on a timer); an empty queue suspends the writer and
+ * the server parks the connection until the next push wakes it. When to
+ * heartbeat and when to wake is the stream driver's (stream_driver.c). A queue is a list of segments of whole records, so
  * a deep queue of large records is never moved or reallocated as a whole;
  * drained segments are reused until the writer idles (trim).
  *
@@ -243,9 +244,10 @@ size_t rh_stream_writer_detach(struct rh_stream_writer *w)
 }
 
 size_t rh_stream_writer_attach(struct rh_stream_writer *w,
-                               struct stream_ctx *conn,
-                               uint64_t gen, int64_t now_ms)
+                               struct rh_stream_resp *conn, uint64_t gen,
+                               int64_t now_ms)
 {
+    assert(gen != 0 && conn != NULL);
     size_t dropped = rh_stream_writer_detach(w);
     w->gen = gen;
     w->conn = conn;
@@ -340,6 +342,8 @@ size_t rh_stream_writer_pull(struct rh_stream_writer *w, uint8_t *buf,
     }
     if (n > 0) {
         w->last_write_ms = now_ms;
+    } else {
+        w->suspended = true; /* parked until rh_stream_writer_wake */
     }
     return n;
 }

@@ -298,7 +298,7 @@ int rh_tls_new(const struct rafthttp_allocator *a,
     }
     tls->alloc = a;
     tls->log = log;
-    pthread_mutex_init(&tls->mu, NULL);
+    rh_mutex_init(&tls->mu, RH_LOCK_TLS);
     if (!copy_config(tls, cfg)) {
         rh_tls_free(tls);
         return RAFTHTTP_ENOMEM;
@@ -339,7 +339,7 @@ void rh_tls_free(struct rh_tls *tls)
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         rh_free(tls->alloc, strs[i]);
     }
-    pthread_mutex_destroy(&tls->mu);
+    rh_mutex_destroy(&tls->mu);
     rh_free(tls->alloc, tls);
 }
 

@@ -59,6 +59,18 @@ struct rh_tls_peer {
 void rh_tls_check_client(struct rh_tls *tls, struct MHD_Connection *c,
                          struct rh_tls_peer *out);
 
+/* -------------------------------------------------------- tls_admit.c */
+
+/*
+ * Whether connection c may be served: on a TLS listener, its client
+ * certificate passes the checks (once per connection), and with
+ * bind_member_id it names claimed, the member the request speaks for (0:
+ * none claimed). A refusal is logged with the check that failed; the
+ * caller closes the connection. A plain listener admits everything.
+ */
+bool rh_tls_admit(struct rh_tls *tls, struct MHD_Connection *c,
+                  uint64_t claimed);
+
 /* ------------------------------------------------------- tls_client.c */
 
 /* Where a transfer's check of the server's certificate finds its target. */

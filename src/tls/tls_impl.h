@@ -44,7 +44,7 @@ struct rh_tls {
     bool skip_san;        /* skip_client_san_verify */
     bool tls13;           /* min_version "1.3" */
     unsigned handshake_ms;
-    pthread_mutex_t mu;   /* guards everything below */
+    struct rh_mutex mu;   /* guards everything below (RH_LOCK_TLS) */
     struct rh_tls_gen *gen; /* newest first */
     struct rh_file_stamp cert_stamp, key_stamp, ca_stamp;
     int64_t checked_ms;   /* files last looked at */

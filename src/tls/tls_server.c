@@ -29,7 +29,8 @@
 #define MAX_DAEMONS 64
 #define MAX_CHAIN 16
 
-static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct rh_mutex registry_mu =
+    RH_MUTEX_INITIALIZER(RH_LOCK_TLS_REGISTRY);
 static struct {
     unsigned port;
     struct rh_tls *tls;
@@ -38,7 +39,7 @@ static struct {
 int rh_tls_server_register(struct rh_tls *tls, unsigned port)
 {
     int rv = RAFTHTTP_ENOMEM;
-    pthread_mutex_lock(&registry_mu);
+    rh_mutex_lock(&registry_mu);
     for (size_t i = 0; i < MAX_DAEMONS; i++) {
         if (registry[i].tls == NULL) {
             registry[i].port = port;
@@ -47,19 +48,19 @@ int rh_tls_server_register(struct rh_tls *tls, unsigned port)
             break;
         }
     }
-    pthread_mutex_unlock(&registry_mu);
+    rh_mutex_unlock(&registry_mu);
     return rv;
 }
 
 void rh_tls_server_unregister(unsigned port)
 {
-    pthread_mutex_lock(&registry_mu);
+    rh_mutex_lock(&registry_mu);
     for (size_t i = 0; i < MAX_DAEMONS; i++) {
         if (registry[i].tls != NULL && registry[i].port == port) {
             registry[i].tls = NULL;
         }
     }
-    pthread_mutex_unlock(&registry_mu);
+    rh_mutex_unlock(&registry_mu);
 }
 
 static unsigned local_port(gnutls_session_t s)
@@ -83,13 +84,13 @@ static unsigned local_port(gnutls_session_t s)
 static struct rh_tls *tls_of_port(unsigned port)
 {
     struct rh_tls *tls = NULL;
-    pthread_mutex_lock(&registry_mu);
+    rh_mutex_lock(&registry_mu);
     for (size_t i = 0; i < MAX_DAEMONS && tls == NULL; i++) {
         if (registry[i].tls != NULL && registry[i].port == port) {
             tls = registry[i].tls;
         }
     }
-    pthread_mutex_unlock(&registry_mu);
+    rh_mutex_unlock(&registry_mu);
     return tls;
 }
 
@@ -106,13 +107,13 @@ static int cert_callback(gnutls_session_t s, const gnutls_datum_t *req_ca,
     if (tls == NULL) {
         return -1;
     }
-    pthread_mutex_lock(&tls->mu);
+    rh_mutex_lock(&tls->mu);
     rh_tls_refresh(tls, false);
     struct rh_tls_gen *g = tls->gen;
     *pcert = g->pcerts;
     *pcert_length = g->n_pcerts;
     *key = g->key;
-    pthread_mutex_unlock(&tls->mu);
+    rh_mutex_unlock(&tls->mu);
     return 0;
 }
 
@@ -393,7 +394,7 @@ void rh_tls_check_client(struct rh_tls *tls, struct MHD_Connection *c,
             break;
         }
     }
-    pthread_mutex_lock(&tls->mu);
+    rh_mutex_lock(&tls->mu);
     rh_tls_refresh(tls, false);
     if (got < n) {
         fail(out, "client certificate unreadable", "");
@@ -402,7 +403,7 @@ void rh_tls_check_client(struct rh_tls *tls, struct MHD_Connection *c,
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         check_leaf(tls, crts[0], ci != NULL ? ci->client_addr : NULL, out);
     }
-    pthread_mutex_unlock(&tls->mu);
+    rh_mutex_unlock(&tls->mu);
     for (unsigned i = 0; i < got; i++) {
         gnutls_x509_crt_deinit(crts[i]);
     }

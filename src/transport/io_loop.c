@@ -1,20 +1,22 @@
 /*
- * The I/O thread: one loop over libcurl's multi handle (our stream dials
- * and pipeline POSTs) and libmicrohttpd's daemons in external-poll mode
- * (the requests peers send us). curl_multi_poll waits on curl's sockets and
- * on each daemon's epoll descriptor; curl_multi_wakeup is the doorbell other
+ * The I/O thread: one loop over libcurl's multi handle (our stream dials,
+ * POSTs and probes) and libmicrohttpd's daemons in external-poll mode (the
+ * requests peers send us). curl_multi_poll waits on curl's sockets and on
+ * each daemon's epoll descriptor; curl_multi_wakeup is the doorbell other
  * threads ring (rh_io_kick) when they queue work.
  *
  * Each turn: run the daemons, run curl and finish what ended, then one
- * housekeeping pass under the lock: answer processed POSTs, unpark stream
- * responses that have data, queue link heartbeats, dial streams that are
- * due, time out silent streams, start queued POSTs, and close what removed
- * peers left. The next wait is bounded by the earliest timer found.
+ * housekeeping pass under the lock: resume processed requests, close what
+ * removed peers left, and for each peer apply its tick (peer/peer_driver.c
+ * decides; this file only does what the todo says: probe, unpark a writer,
+ * dial or abort a reader, start queued POSTs). The next wait is bounded by
+ * the earliest time any peer wants to be ticked again.
  *
  * Failure modes: a daemon that cannot listen fails start with
  * RAFTHTTP_EIO; everything per connection is handled where it happens and
- * never stops the loop. Stop ends every stream response and parked POST,
- * lets the daemons flush, then stops them and drops every transfer.
+ * never stops the loop. Stop ends every stream response and parked
+ * request, lets the daemons flush, then stops them and drops every
+ * transfer.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -27,6 +29,7 @@
 
 void rh_io_kick(struct rafthttp_transport *t)
 {
+    RH_ASSERT_HELD(&t->mu);
     if (t->io != NULL && !t->io_kicked) {
         t->io_kicked = true;
         curl_multi_wakeup(t->io->multi);
@@ -35,33 +38,35 @@ void rh_io_kick(struct rafthttp_transport *t)
 
 void rh_io_resume(struct rafthttp_transport *t, struct rh_reply *r)
 {
-    if (r->queued || r->mhd == NULL) {
+    RH_ASSERT_HELD(&t->mu);
+    if (r->queued || r->mhd == NULL || t->io == NULL) {
         return;
     }
     r->queued = true;
-    r->next = t->replies;
-    t->replies = r;
+    r->next = t->io->replies;
+    t->io->replies = r;
     rh_io_kick(t);
 }
 
 void rh_io_forget(struct rafthttp_transport *t, struct rh_reply *r)
 {
-    if (r->queued) {
-        struct rh_reply **pp = &t->replies;
+    RH_ASSERT_HELD(&t->mu);
+    if (r->queued && t->io != NULL) {
+        struct rh_reply **pp = &t->io->replies;
         while (*pp != NULL && *pp != r) {
             pp = &(*pp)->next;
         }
         if (*pp == r) {
             *pp = r->next;
         }
-        r->queued = false;
     }
+    r->queued = false;
     r->mhd = NULL;
 }
 
-void rh_io_reply_ready(struct rafthttp_transport *t, struct rh_reply *r,
-                       int result)
+void rh_io_answer(void *ud, struct rh_reply *r, int result)
 {
+    struct rafthttp_transport *t = ud;
     r->result = result;
     r->ready = true;
     rh_io_resume(t, r);
@@ -72,112 +77,53 @@ static int64_t min_due(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
-/* Heartbeats and unparking for one writer; returns when it is next due. */
-static int64_t tend_writer(struct rafthttp_transport *t, struct rh_peer *p,
-                           struct rh_stream_writer *w, int64_t now)
+/* Does what a peer's tick asked for; returns when it is next due. */
+static int64_t act_on(struct rafthttp_transport *t, struct rh_peer *p,
+                      const struct rh_peer_todo *todo, int64_t due,
+                      int64_t now)
 {
-    if (w->gen == 0) {
-        return INT64_MAX;
+    if (todo->probe && rh_client_probe(t, p) == 0) {
+        p->probing = true;
     }
-    int64_t interval = t->cfg.read_timeout_ms / 3;
-    if (now - w->last_write_ms >= interval) {
-        rh_stream_writer_trim(w); /* idle for an interval */
-        rh_account_queued(t, p, rh_stream_writer_heartbeat(w, t->alloc));
-        w->last_write_ms = now; /* counts as written: next one in interval */
-    }
-    if (w->suspended && rh_stream_writer_queued(w) > 0) {
-        rh_server_wake_writer(t, w);
-    }
-    return w->last_write_ms + interval;
-}
-
-/* Dials, read timeouts; returns when this reader is next due. */
-static int64_t tend_reader(struct rafthttp_transport *t, struct rh_peer *p,
-                           struct rh_stream_reader *r, int64_t now)
-{
-    if (r->xfer == NULL) {
-        if (t->cfg.pipeline_only) {
-            return INT64_MAX;
+    for (int i = 0; i < RH_STREAM_TYPES; i++) {
+        struct rh_stream_writer *w = &p->writers[i];
+        if (todo->wake[i] && rh_stream_writer_wake(w)) {
+            rh_stream_resp_wake(w->conn);
         }
-        if (now < r->next_dial_ms) {
-            return r->next_dial_ms;
+        if (todo->dial[i] &&
+            rh_client_dial(t, p, (enum rh_stream_type)i) != 0) {
+            due = min_due(due, rh_peer_dial_failed(
+                                   &t->peers, p, (enum rh_stream_type)i, now));
         }
-        if (rh_client_dial(t, p, r->type) != 0) {
-            r->next_dial_ms = now + rh_backoff_next(
-                &r->backoff_ms, t->cfg.dial_retry_min_ms,
-                t->cfg.dial_retry_max_ms, &t->rng);
-            return r->next_dial_ms;
+        if (todo->abort[i]) {
+            rh_client_abort(t, p->readers[i].xfer,
+                            rh_stream_read_timeout_why);
+            due = now;
         }
-        return INT64_MAX;
-    }
-    if (r->up && now - r->last_byte_ms >= (int64_t)t->cfg.read_timeout_ms) {
-        rh_client_abort(t, r->xfer, "read timeout: no bytes from the peer");
-        return now;
-    }
-    return r->up ? r->last_byte_ms + t->cfg.read_timeout_ms : INT64_MAX;
-}
-
-/* etcd's prober and its monitor: probes, RTT, warnings. */
-static int64_t tend_probe(struct rafthttp_transport *t, struct rh_peer *p,
-                          int64_t now)
-{
-    struct rh_probe_status *st = &p->probe;
-    if (p->probe_xfer == NULL && rh_probe_due(st, now)) {
-        rh_client_probe(t, p);
-    }
-    int todo = rh_probe_monitor(st, now);
-    if (todo & RH_PROBE_OBSERVE_RTT) {
-        rh_histogram_observe(&p->metrics.rtt, st->srtt_s);
-    }
-    if (todo & RH_PROBE_WARN_UNHEALTHY) {
-        rh_log(&t->log, RAFTHTTP_LOG_WARN, "prober detected unhealthy status",
-               "peer=%s rtt=%.6fs loss=%llu/%llu", p->id_str, st->srtt_s,
-               (unsigned long long)st->loss, (unsigned long long)st->total);
-    }
-    if (todo & RH_PROBE_WARN_DRIFT) {
-        rh_log(&t->log, RAFTHTTP_LOG_WARN, "prober found high clock drift",
-               "peer=%s clock_drift=%.3fs rtt=%.6fs", p->id_str,
-               st->clock_diff_s, st->srtt_s);
-    }
-    int64_t due = st->next_probe_ms;
-    return st->next_monitor_ms < due ? st->next_monitor_ms : due;
-}
-
-static int64_t tend_peer(struct rafthttp_transport *t, struct rh_peer *p,
-                         int64_t now)
-{
-    int64_t due = p->remote ? INT64_MAX : tend_probe(t, p, now);
-    for (int i = 0; i < 2 && !p->remote; i++) {
-        due = min_due(due, tend_writer(t, p, &p->writers[i], now));
-        due = min_due(due, tend_reader(t, p, &p->readers[i], now));
     }
     struct rh_pipe_job *job;
-    while ((job = rh_pipeline_take(&p->pipeline, t->cfg.pipeline_conns)) !=
-           NULL) {
+    while ((job = rh_peer_next_post(&t->peers, p)) != NULL) {
         if (rh_client_post(t, p, job) != 0) {
-            break; /* rh_client_post reported and freed the job */
+            rh_peer_post_failed(&t->peers, p, job);
+            break;
         }
     }
     return due;
 }
 
-/* Closes what removed peers still hold, then lets them go. */
-static void tend_removed(struct rafthttp_transport *t)
+/* Closes what removed peers still hold, then lets them go (t->mu). */
+static void close_removed(struct rafthttp_transport *t)
 {
-    while (t->removed != NULL) {
-        struct rh_peer *p = t->removed;
-        t->removed = p->next;
-        p->next = NULL;
+    struct rh_peer *p;
+    while ((p = rh_peer_next_removed(&t->peers)) != NULL) {
         rh_client_abort_peer(t, p);
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < RH_STREAM_TYPES; i++) {
             struct rh_stream_writer *w = &p->writers[i];
-            if (w->gen != 0 && w->suspended) {
-                rh_server_wake_writer(t, w); /* its reader sees removed */
+            if (w->gen != 0 && rh_stream_writer_wake(w)) {
+                rh_stream_resp_wake(w->conn); /* it sees removed and ends */
             }
         }
-        rh_account_sent(t, p, rh_pipeline_clear(&p->pipeline, t->alloc,
-                                                NULL, NULL));
-        rh_peer_unref(t, p);
+        rh_peer_release_removed(&t->peers, p);
     }
 }
 
@@ -186,21 +132,23 @@ static long housekeeping(struct rafthttp_transport *t)
 {
     int64_t now = rh_now_ms();
     int64_t due = now + IDLE_WAIT_MS;
-    pthread_mutex_lock(&t->mu);
+    rh_mutex_lock(&t->mu);
     t->io_kicked = false;
-    while (t->replies != NULL) {
-        struct rh_reply *r = t->replies;
-        t->replies = r->next;
+    while (t->io->replies != NULL) {
+        struct rh_reply *r = t->io->replies;
+        t->io->replies = r->next;
         r->queued = false;
         rh_server_wake_reply(t, r);
     }
-    tend_removed(t);
+    close_removed(t);
     if (t->state == RH_STARTED) {
-        for (struct rh_peer *p = t->peers; p != NULL; p = p->next) {
-            due = min_due(due, tend_peer(t, p, now));
+        for (struct rh_peer *p = t->peers.list; p != NULL; p = p->next) {
+            struct rh_peer_todo todo;
+            int64_t at = rh_peer_tick(&t->peers, p, now, &todo);
+            due = min_due(due, act_on(t, p, &todo, at, now));
         }
     }
-    pthread_mutex_unlock(&t->mu);
+    rh_mutex_unlock(&t->mu);
     return due <= now ? 0 : (long)(due - now);
 }
 
@@ -222,7 +170,7 @@ static void run_once(struct rafthttp_transport *t)
     }
 }
 
-/* The wait, also bounded by the daemons' own timers. */
+/* The wait, also bounded by curl's and the daemons' own timers. */
 static long wait_ms(struct rafthttp_transport *t, long due_ms)
 {
     struct rh_io *io = t->io;
@@ -258,25 +206,25 @@ static void poll_once(struct rafthttp_transport *t, long wait)
 
 static bool should_stop(struct rafthttp_transport *t)
 {
-    pthread_mutex_lock(&t->mu);
+    rh_mutex_lock(&t->mu);
     bool stop = t->io_stop;
-    pthread_mutex_unlock(&t->mu);
+    rh_mutex_unlock(&t->mu);
     return stop;
 }
 
-/* Ends streams and parked POSTs, lets the daemons flush, stops them. */
+/* Ends streams and parked requests, lets the daemons flush, stops them. */
 static void shut_down(struct rafthttp_transport *t)
 {
-    pthread_mutex_lock(&t->mu);
+    rh_mutex_lock(&t->mu);
     rh_server_end_all(t);
-    pthread_mutex_unlock(&t->mu);
+    rh_mutex_unlock(&t->mu);
     for (int i = 0; i < 3; i++) {
         run_once(t); /* resumed connections see their end */
     }
     rh_server_stop(t);
-    pthread_mutex_lock(&t->mu);
+    rh_mutex_lock(&t->mu);
     rh_client_abort_peer(t, NULL);
-    pthread_mutex_unlock(&t->mu);
+    rh_mutex_unlock(&t->mu);
 }
 
 /* Lets the daemons act on connections housekeeping resumed. */
@@ -284,10 +232,10 @@ static void run_resumed(struct rafthttp_transport *t)
 {
     struct rh_io *io = t->io;
     for (;;) {
-        pthread_mutex_lock(&t->mu);
+        rh_mutex_lock(&t->mu);
         bool again = io->resumed;
         io->resumed = false;
-        pthread_mutex_unlock(&t->mu);
+        rh_mutex_unlock(&t->mu);
         if (!again) {
             return;
         }
@@ -300,7 +248,7 @@ static void run_resumed(struct rafthttp_transport *t)
 static void *io_main(void *arg)
 {
     struct rafthttp_transport *t = arg;
-    rh_thread_name(t, "io");
+    rh_thread_name(t->local.id, "io");
     while (!should_stop(t)) {
         run_once(t);
         long due = housekeeping(t);
@@ -343,25 +291,23 @@ void rh_io_stop(struct rafthttp_transport *t)
     if (!t->io_running) {
         return;
     }
-    pthread_mutex_lock(&t->mu);
+    rh_mutex_lock(&t->mu);
     t->io_stop = true;
     t->io_kicked = false;
     rh_io_kick(t);
-    pthread_mutex_unlock(&t->mu);
+    rh_mutex_unlock(&t->mu);
     pthread_join(t->io_thread, NULL);
     t->io_running = false;
-    pthread_mutex_lock(&t->mu);
+    rh_mutex_lock(&t->mu);
     curl_multi_cleanup(t->io->multi);
     rh_free(t->alloc, t->io);
     t->io = NULL;
-    pthread_mutex_unlock(&t->mu);
+    rh_mutex_unlock(&t->mu);
 }
 
-unsigned rafthttp_transport_listen_port(struct rafthttp_transport *t,
-                                        size_t i)
+unsigned rh_io_listen_port(struct rafthttp_transport *t, size_t i)
 {
-    if (t == NULL || t->magic != RH_TRANSPORT_MAGIC || t->io == NULL ||
-        i >= t->io->n_daemons) {
+    if (t->io == NULL || i >= t->io->n_daemons) {
         return 0;
     }
     return t->io->ports[i];

@@ -1,11 +1,15 @@
 /*
- * The transport object: lifecycle, configuration copies, the peer table and
- * the status queries. Sending lives in send.c, delivery in deliver.c, the
- * network in io_loop.c, http_server.c and http_client.c.
+ * The transport object: lifecycle, the copies of its configuration, and
+ * every public entry point. Each entry point checks its arguments, takes
+ * the lock, hands the work to the peer layer (src/peer/) or to an adapter,
+ * and rings the I/O thread when there is network work to do; none of them
+ * waits on the network.
  *
- * Lifecycle: new -> start -> stop -> free. stop is synchronous: it joins
- * the delivery threads (after the callback in progress returns), then the
- * I/O thread (which ends every connection), then frees what is queued.
+ * Lifecycle: new -> start -> stop -> free. stop is synchronous: snapshot
+ * senders end and report (while the delivery threads still run, so every
+ * snapshot gets its one report); the delivery threads drain the reports
+ * and end; the I/O thread ends every connection; the receivers' writers
+ * see their connections gone and end; then the peers go.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -13,7 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "snapshot.h"
 #include "transport.h"
 
 _Thread_local struct rafthttp_transport *rh_in_callback;
@@ -26,9 +29,14 @@ void rh_set_errmsg(struct rafthttp_transport *t, const char *fmt, ...)
     va_end(ap);
 }
 
-static bool valid(const struct rafthttp_transport *t)
+bool rh_transport_valid(const struct rafthttp_transport *t)
 {
     return t != NULL && t->magic == RH_TRANSPORT_MAGIC;
+}
+
+static bool valid(const struct rafthttp_transport *t)
+{
+    return rh_transport_valid(t);
 }
 
 /* ------------------------------------------------------ configuration */
@@ -47,13 +55,11 @@ static char **copy_strings(const struct rafthttp_allocator *a,
 {
     char **out = rh_calloc(a, n, sizeof(*out));
     for (size_t i = 0; out != NULL && i < n; i++) {
-        size_t len = strlen(v[i]) + 1;
-        out[i] = rh_malloc(a, len);
+        out[i] = rh_strdup(a, v[i]);
         if (out[i] == NULL) {
             free_strings(a, out, n);
             return NULL;
         }
-        memcpy(out[i], v[i], len);
     }
     return out;
 }
@@ -83,7 +89,7 @@ static char *join_urls(const struct rafthttp_allocator *a,
 static void set_version_json(struct rafthttp_transport *t,
                              const struct rafthttp_config *cfg)
 {
-    char cluster[32];
+    char cluster[32] = "";
     struct rh_semver v;
     if (cfg->cluster_version != NULL) {
         snprintf(cluster, sizeof(cluster), "%s", cfg->cluster_version);
@@ -96,6 +102,14 @@ static void set_version_json(struct rafthttp_transport *t,
              cfg->server_version, cluster);
 }
 
+/* A copy of an optional string: 0 (NULL copies as NULL) or ENOMEM. */
+static int copy_optional(const struct rafthttp_allocator *a, const char *s,
+                         char **out)
+{
+    *out = s != NULL ? rh_strdup(a, s) : NULL;
+    return s != NULL && *out == NULL ? RAFTHTTP_ENOMEM : 0;
+}
+
 static int copy_config(struct rafthttp_transport *t,
                        const struct rafthttp_config *cfg)
 {
@@ -105,33 +119,20 @@ static int copy_config(struct rafthttp_transport *t,
     t->peer_urls = copy_strings(a, cfg->peer_urls, cfg->n_peer_urls);
     t->listen_urls = copy_strings(a, cfg->listen_urls, cfg->n_listen_urls);
     t->peer_urls_header = join_urls(a, cfg->peer_urls, cfg->n_peer_urls);
-    if (cfg->snapshot_dir != NULL) {
-        char **dir = copy_strings(a, &cfg->snapshot_dir, 1);
-        t->snapshot_dir = dir != NULL ? dir[0] : NULL;
-        rh_free(a, dir);
-        if (t->snapshot_dir == NULL) {
-            return RAFTHTTP_ENOMEM;
-        }
-    }
-    if (cfg->members_json != NULL) {
-        char **json = copy_strings(a, &cfg->members_json, 1);
-        t->members_json = json != NULL ? json[0] : NULL;
-        rh_free(a, json);
-        if (t->members_json == NULL) {
-            return RAFTHTTP_ENOMEM;
-        }
-    }
     if (t->peer_urls == NULL || t->listen_urls == NULL ||
-        t->peer_urls_header == NULL) {
+        t->peer_urls_header == NULL ||
+        copy_optional(a, cfg->snapshot_dir, &t->snapshot_dir) != 0 ||
+        copy_optional(a, cfg->members_json, &t->members_json) != 0) {
         return RAFTHTTP_ENOMEM;
     }
+    set_version_json(t, cfg);
     t->cfg.snapshot_dir = t->snapshot_dir;
     t->cfg.members_json = t->members_json;
-    set_version_json(t, cfg);
     t->cfg.peer_urls = (const char *const *)t->peer_urls;
     t->cfg.listen_urls = (const char *const *)t->listen_urls;
     t->cfg.server_version = NULL; /* kept parsed in t->local */
     t->cfg.min_cluster_version = NULL;
+    t->cfg.cluster_version = NULL; /* kept in version_json */
     return 0;
 }
 
@@ -151,17 +152,12 @@ static int transport_init(struct rafthttp_transport *t,
 {
     t->magic = RH_TRANSPORT_MAGIC;
     t->alloc = cfg->allocator;
-    t->rng = (uint64_t)rh_now_ms() ^ (cfg->local_id * 0x9e3779b97f4a7c15u);
-    t->next_gen = 1;
     if (cfg->n_listen_urls > RH_MAX_LISTEN ||
         rh_local_identity_init(&t->local, cfg) != 0) {
         return RAFTHTTP_EINVAL;
     }
+    rh_logger_init(&t->log, cfg->log, cfg->log_user_data, cfg->log_level);
     int rv = copy_config(t, cfg);
-    if (rv == 0) {
-        rv = rh_logger_init(&t->log, t->alloc, cfg->log, cfg->log_user_data,
-                            cfg->log_level);
-    }
     if (rv == 0 && cfg->tls != NULL) {
         char err[200];
         rv = rh_tls_new(t->alloc, cfg->tls, &t->log, &t->tls, err,
@@ -174,14 +170,12 @@ static int transport_init(struct rafthttp_transport *t,
     if (rv != 0) {
         return rv;
     }
-    pthread_mutex_init(&t->mu, NULL);
-    for (int i = 0; i < RH_POOLS; i++) {
-        pthread_cond_init(&t->work_cv[i], NULL);
-    }
+    rh_mutex_init(&t->mu, RH_LOCK_TRANSPORT);
     pthread_cond_init(&t->snap_cv, NULL);
-    rh_mailbox_init(&t->control, RH_POOL_RECV, SIZE_MAX, NULL);
-    rh_mailbox_init(&t->pipe_recv, RH_POOL_RECV, cfg->recv_queue_bytes, NULL);
-    rh_mailbox_init(&t->pipe_prop, RH_POOL_PROP, cfg->recv_queue_bytes, NULL);
+    rh_inbox_init(&t->inbox, &t->mu, t->alloc, cfg->recv_queue_bytes,
+                  rh_io_answer, t);
+    rh_peer_table_init(&t->peers, t->alloc, &t->cfg, &t->log, &t->mu,
+                       &t->inbox);
     return 0;
 }
 
@@ -199,7 +193,7 @@ int rafthttp_transport_new(struct rafthttp_transport **out,
     if (rv != 0) {
         free_config(t);
         rh_tls_free(t->tls);
-        rh_logger_close(&t->log, t->alloc);
+        rh_logger_close(&t->log);
         rh_free(cfg->allocator, t);
         return rv;
     }
@@ -212,12 +206,13 @@ int rafthttp_transport_start(struct rafthttp_transport *t)
     if (!valid(t)) {
         return RAFTHTTP_EINVAL;
     }
-    pthread_mutex_lock(&t->mu);
+    rh_mutex_lock(&t->mu);
     bool fresh = t->state == RH_NEW;
     if (fresh) {
         t->state = RH_STARTED;
+        t->peers.open = true;
     }
-    pthread_mutex_unlock(&t->mu);
+    rh_mutex_unlock(&t->mu);
     if (!fresh) {
         return RAFTHTTP_EINVAL;
     }
@@ -234,73 +229,47 @@ int rafthttp_transport_start(struct rafthttp_transport *t)
     return 0;
 }
 
-/* Unlinks and releases every peer (t->mu held, threads already gone). */
-static void drop_all_peers(struct rafthttp_transport *t)
-{
-    struct rh_peer *lists[2] = {t->peers, t->removed};
-    t->peers = NULL;
-    t->removed = NULL;
-    for (int i = 0; i < 2; i++) {
-        while (lists[i] != NULL) {
-            struct rh_peer *p = lists[i];
-            lists[i] = p->next;
-            p->removed = true;
-            rh_mailbox_clear(t, &p->recvq);
-            rh_mailbox_clear(t, &p->propq);
-            rh_peer_unref(t, p);
-        }
-    }
-    rh_mailbox_clear(t, &t->control);
-    rh_mailbox_clear(t, &t->pipe_recv);
-    rh_mailbox_clear(t, &t->pipe_prop);
-    rh_deliver_free_spares(t);
-}
-
-/* Cancels every snapshot sender and waits for its report (t->mu held). */
+/* Cancels every snapshot sender and waits for its report (t->mu). */
 static void end_snapshot_senders(struct rafthttp_transport *t)
 {
-    struct rh_peer *lists[2] = {t->peers, t->removed};
+    struct rh_peer *lists[2] = {t->peers.list, t->peers.removed};
     for (int i = 0; i < 2; i++) {
         for (struct rh_peer *p = lists[i]; p != NULL; p = p->next) {
-            if (p->snap_send != NULL) {
-                rh_snap_send_cancel(p->snap_send);
+            if (p->snap != NULL) {
+                rh_snap_upload_cancel(p->snap);
             }
         }
     }
     while (t->snap_send_threads > 0) {
-        pthread_cond_wait(&t->snap_cv, &t->mu);
+        rh_cond_wait(&t->snap_cv, &t->mu);
     }
 }
 
-/*
- * Stop, in order: senders end and report (while delivery threads still
- * run, so every snapshot gets its one report); delivery threads drain the
- * reports and end; the I/O thread ends every connection; receivers' writers
- * see their connections gone and end; then the peers go.
- */
 int rafthttp_transport_stop(struct rafthttp_transport *t)
 {
     if (!valid(t) || rh_in_callback == t) {
         return RAFTHTTP_EINVAL;
     }
-    pthread_mutex_lock(&t->mu);
+    rh_mutex_lock(&t->mu);
     bool running = t->state == RH_STARTED;
     if (t->state != RH_STOPPED) {
         t->state = RH_STOPPING;
     }
+    t->peers.open = false;
     end_snapshot_senders(t);
-    pthread_mutex_unlock(&t->mu);
+    rh_mutex_unlock(&t->mu);
     if (running || t->io_running || t->n_workers > 0) {
         rh_deliver_stop(t);
         rh_io_stop(t);
     }
-    pthread_mutex_lock(&t->mu);
+    rh_mutex_lock(&t->mu);
     while (t->snap_recv_threads > 0) {
-        pthread_cond_wait(&t->snap_cv, &t->mu);
+        rh_cond_wait(&t->snap_cv, &t->mu);
     }
-    drop_all_peers(t);
+    rh_peer_table_clear(&t->peers);
+    rh_inbox_clear(&t->inbox);
     t->state = RH_STOPPED;
-    pthread_mutex_unlock(&t->mu);
+    rh_mutex_unlock(&t->mu);
     if (running) {
         rh_log(&t->log, RAFTHTTP_LOG_INFO, "transport stopped", "local=%s",
                t->local.id_str);
@@ -314,14 +283,12 @@ void rafthttp_transport_free(struct rafthttp_transport *t)
         return;
     }
     rafthttp_transport_stop(t);
-    pthread_mutex_destroy(&t->mu);
-    for (int i = 0; i < RH_POOLS; i++) {
-        pthread_cond_destroy(&t->work_cv[i]);
-    }
+    rh_inbox_close(&t->inbox);
+    rh_mutex_destroy(&t->mu);
     pthread_cond_destroy(&t->snap_cv);
     free_config(t);
     rh_tls_free(t->tls);
-    rh_logger_close(&t->log, t->alloc);
+    rh_logger_close(&t->log);
     t->magic = 0;
     rh_free(t->alloc, t);
 }
@@ -331,47 +298,64 @@ const char *rafthttp_transport_errmsg(struct rafthttp_transport *t)
     return valid(t) ? t->errmsg : "invalid transport";
 }
 
-/* ---------------------------------------------------------------- peers */
-
-struct rh_peer *rh_find_peer(struct rafthttp_transport *t, uint64_t id)
+unsigned rafthttp_transport_listen_port(struct rafthttp_transport *t,
+                                        size_t i)
 {
-    for (struct rh_peer *p = t->peers; p != NULL; p = p->next) {
-        if (p->id == id) {
-            return p;
+    return valid(t) ? rh_io_listen_port(t, i) : 0;
+}
+
+/* ---------------------------------------------------------------- send */
+
+int rafthttp_transport_send(struct rafthttp_transport *t,
+                            const struct rafthttp_message *msgs, size_t n)
+{
+    if (!valid(t)) {
+        return RAFTHTTP_EINVAL;
+    }
+    rh_mutex_lock(&t->mu);
+    if (t->state != RH_STARTED) {
+        rh_mutex_unlock(&t->mu);
+        return RAFTHTTP_ESTOPPED;
+    }
+    int64_t clock = rh_now_ns();
+    bool kick = false;
+    for (size_t i = 0; i < n; i++) {
+        const struct rafthttp_message *m = &msgs[i];
+        struct rh_peer *p = m->to != 0 ? rh_peer_find(&t->peers, m->to) : NULL;
+        if (p != NULL && rh_peer_send(&t->peers, p, m, &clock)) {
+            kick = true;
         }
     }
-    return NULL;
-}
-
-void rh_peer_ref(struct rh_peer *p)
-{
-    p->refs++;
-}
-
-void rh_peer_unref(struct rafthttp_transport *t, struct rh_peer *p)
-{
-    if (--p->refs == 0) {
-        rh_peer_free(p, t->alloc);
-    }
-}
-
-/*
- * A member we only knew as a remote (it reached us first, with X-PeerURLs)
- * becomes a full peer: etcd keeps peers and remotes apart and prefers the
- * peer, which is what turning the remote into one does (t->mu held).
- */
-static int promote_remote(struct rafthttp_transport *t, struct rh_peer *p,
-                          const char *const *urls, size_t n)
-{
-    int rv = rh_urlpick_update(&p->picker, t->alloc, urls, n);
-    if (rv == 0) {
-        p->remote = false;
-        rh_log(&t->log, RAFTHTTP_LOG_INFO, "remote became a peer", "peer=%s",
-               p->id_str);
+    if (kick) {
         rh_io_kick(t);
     }
+    rh_mutex_unlock(&t->mu);
+    return 0;
+}
+
+int rafthttp_transport_send_snapshot(
+    struct rafthttp_transport *t, const struct rafthttp_message *m,
+    const struct rafthttp_snapshot_source *src)
+{
+    if (!valid(t) || m == NULL || m->type != RAFTHTTP_MSG_SNAP ||
+        src == NULL || (src->read == NULL && src->fd < 0)) {
+        return RAFTHTTP_EINVAL;
+    }
+    rh_mutex_lock(&t->mu);
+    struct rh_peer *p = rh_peer_find(&t->peers, m->to);
+    int rv = 0;
+    if (t->state != RH_STARTED) {
+        rv = RAFTHTTP_ESTOPPED;
+    } else if (p == NULL || p->remote) {
+        rv = RAFTHTTP_EPEER_NOT_FOUND;
+    } else {
+        rv = rh_snap_client_start(t, p, m, src);
+    }
+    rh_mutex_unlock(&t->mu);
     return rv;
 }
+
+/* ---------------------------------------------------------------- peers */
 
 static int add_member(struct rafthttp_transport *t, uint64_t id,
                       const char *const *urls, size_t n, bool remote)
@@ -379,31 +363,17 @@ static int add_member(struct rafthttp_transport *t, uint64_t id,
     if (!valid(t) || id == 0 || n == 0 || !rh_urls_valid(urls, n)) {
         return RAFTHTTP_EINVAL;
     }
-    struct rh_peer *p = rh_peer_new(t->alloc, id, urls, n, &t->cfg);
-    if (p == NULL) {
-        return RAFTHTTP_ENOMEM;
+    rh_mutex_lock(&t->mu);
+    int rv = RAFTHTTP_ESTOPPED;
+    if (t->state != RH_STOPPING && t->state != RH_STOPPED) {
+        enum rh_peer_added what;
+        rv = rh_peer_add(&t->peers, id, urls, n, remote, &what);
+        if (rv == 0 && what != RH_PEER_KNOWN) {
+            rh_io_kick(t);
+        }
     }
-    p->remote = remote;
-    pthread_mutex_lock(&t->mu);
-    int rv = 0;
-    struct rh_peer *old = rh_find_peer(t, id);
-    if (t->state == RH_STOPPING || t->state == RH_STOPPED) {
-        rv = RAFTHTTP_ESTOPPED;
-    } else if (old != NULL && old->remote && !remote) {
-        rv = promote_remote(t, old, urls, n);
-    } else if (old != NULL || id == t->local.id) {
-        rv = 1; /* duplicate: ignored, as etcd does */
-    } else {
-        p->next = t->peers;
-        t->peers = p;
-        p = NULL;
-        rh_io_kick(t);
-    }
-    pthread_mutex_unlock(&t->mu);
-    if (p != NULL) {
-        rh_peer_free(p, t->alloc);
-    }
-    return rv < 0 ? rv : 0;
+    rh_mutex_unlock(&t->mu);
+    return rv;
 }
 
 int rafthttp_transport_add_peer(struct rafthttp_transport *t, uint64_t id,
@@ -418,41 +388,20 @@ int rafthttp_transport_add_remote(struct rafthttp_transport *t, uint64_t id,
     return add_member(t, id, urls, n_urls, true);
 }
 
-/*
- * Unlinks p and hands it to the I/O thread, which closes its connections
- * and drops the table's reference (t->mu held).
- */
-static void unlink_peer(struct rafthttp_transport *t, struct rh_peer *p)
-{
-    struct rh_peer **pp = &t->peers;
-    while (*pp != p) {
-        pp = &(*pp)->next;
-    }
-    *pp = p->next;
-    p->removed = true;
-    p->next = t->removed;
-    t->removed = p;
-    if (p->snap_send != NULL) {
-        rh_snap_send_cancel(p->snap_send);
-    }
-    rh_mailbox_clear(t, &p->recvq);
-    rh_mailbox_clear(t, &p->propq);
-    rh_io_kick(t);
-}
-
 int rafthttp_transport_remove_peer(struct rafthttp_transport *t, uint64_t id)
 {
     if (!valid(t)) {
         return RAFTHTTP_EINVAL;
     }
-    pthread_mutex_lock(&t->mu);
-    struct rh_peer *p = rh_find_peer(t, id);
+    rh_mutex_lock(&t->mu);
+    struct rh_peer *p = rh_peer_find(&t->peers, id);
     if (p != NULL) {
         rh_log(&t->log, RAFTHTTP_LOG_INFO, "removed peer", "peer=%s",
                p->id_str);
-        unlink_peer(t, p);
+        rh_peer_remove(&t->peers, p);
+        rh_io_kick(t);
     }
-    pthread_mutex_unlock(&t->mu);
+    rh_mutex_unlock(&t->mu);
     return p != NULL ? 0 : RAFTHTTP_EPEER_NOT_FOUND;
 }
 
@@ -461,16 +410,17 @@ void rafthttp_transport_remove_all_peers(struct rafthttp_transport *t)
     if (!valid(t)) {
         return;
     }
-    pthread_mutex_lock(&t->mu);
-    struct rh_peer *p = t->peers;
+    rh_mutex_lock(&t->mu);
+    struct rh_peer *p = t->peers.list;
     while (p != NULL) {
         struct rh_peer *next = p->next;
         if (!p->remote) { /* remotes stay, as in etcd */
-            unlink_peer(t, p);
+            rh_peer_remove(&t->peers, p);
         }
         p = next;
     }
-    pthread_mutex_unlock(&t->mu);
+    rh_io_kick(t);
+    rh_mutex_unlock(&t->mu);
 }
 
 int rafthttp_transport_update_peer(struct rafthttp_transport *t, uint64_t id,
@@ -479,11 +429,11 @@ int rafthttp_transport_update_peer(struct rafthttp_transport *t, uint64_t id,
     if (!valid(t) || n_urls == 0 || !rh_urls_valid(urls, n_urls)) {
         return RAFTHTTP_EINVAL;
     }
-    pthread_mutex_lock(&t->mu);
-    struct rh_peer *p = rh_find_peer(t, id);
+    rh_mutex_lock(&t->mu);
+    struct rh_peer *p = rh_peer_find(&t->peers, id);
     int rv = p != NULL ? rh_urlpick_update(&p->picker, t->alloc, urls, n_urls)
                        : RAFTHTTP_EPEER_NOT_FOUND;
-    pthread_mutex_unlock(&t->mu);
+    rh_mutex_unlock(&t->mu);
     return rv;
 }
 
@@ -494,83 +444,86 @@ int rafthttp_transport_set_members_json(struct rafthttp_transport *t,
         return RAFTHTTP_EINVAL;
     }
     char *copy = NULL;
-    if (json != NULL) {
-        char **v = copy_strings(t->alloc, &json, 1);
-        copy = v != NULL ? v[0] : NULL;
-        rh_free(t->alloc, v);
-        if (copy == NULL) {
-            return RAFTHTTP_ENOMEM;
-        }
+    if (copy_optional(t->alloc, json, &copy) != 0) {
+        return RAFTHTTP_ENOMEM;
     }
-    pthread_mutex_lock(&t->mu);
+    rh_mutex_lock(&t->mu);
     char *old = t->members_json;
     t->members_json = copy;
     t->cfg.members_json = copy;
-    pthread_mutex_unlock(&t->mu);
+    rh_mutex_unlock(&t->mu);
     rh_free(t->alloc, old);
     return 0;
 }
 
 /* --------------------------------------------------------------- status */
 
-void rh_mark_active(struct rafthttp_transport *t, struct rh_peer *p,
-                    const char *source)
+int rafthttp_transport_peer_status(struct rafthttp_transport *t, uint64_t id,
+                                   struct rafthttp_peer_status *st)
 {
-    if (rh_peer_activate(p)) {
-        p->metrics.active = true;
-        rh_log(&t->log, RAFTHTTP_LOG_INFO, "peer became active",
-               "peer=%s source=%s", p->id_str, source);
+    if (!valid(t) || st == NULL) {
+        return RAFTHTTP_EINVAL;
     }
+    rh_mutex_lock(&t->mu);
+    struct rh_peer *p = rh_peer_find(&t->peers, id);
+    if (p != NULL) {
+        rh_peer_fill_status(p, st);
+    }
+    rh_mutex_unlock(&t->mu);
+    return p != NULL ? 0 : RAFTHTTP_EPEER_NOT_FOUND;
 }
 
-void rh_mark_inactive(struct rafthttp_transport *t, struct rh_peer *p,
-                      const char *source, const char *reason)
+int64_t rafthttp_transport_active_since(struct rafthttp_transport *t,
+                                        uint64_t id)
 {
-    char why[128];
-    snprintf(why, sizeof(why), "%s: %s", source, reason);
-    if (rh_peer_deactivate(p, why)) {
-        p->metrics.active = false;
-        p->metrics.disconnects++;
-        rh_log(&t->log, RAFTHTTP_LOG_WARN, "peer became inactive",
-               "peer=%s source=%s reason=\"%s\"", p->id_str, source, reason);
+    struct rafthttp_peer_status st;
+    if (rafthttp_transport_peer_status(t, id, &st) != 0) {
+        return 0;
     }
+    return st.active_since_ms;
 }
 
-static void fill_status(const struct rh_peer *p,
-                        struct rafthttp_peer_status *st)
+size_t rafthttp_transport_active_peers(struct rafthttp_transport *t)
 {
-    memset(st, 0, sizeof(*st));
-    st->active = p->active;
-    st->active_since_ms = p->active_since_ms;
-    snprintf(st->reason, sizeof(st->reason), "%s", p->reason);
-    st->msgapp_writer = p->writers[RH_STREAM_MSGAPPV2].gen != 0;
-    st->message_writer = p->writers[RH_STREAM_MESSAGE].gen != 0;
-    st->msgapp_reader = p->readers[RH_STREAM_MSGAPPV2].up;
-    st->message_reader = p->readers[RH_STREAM_MESSAGE].up;
-    st->queued_bytes = p->queued_bytes;
-    st->sent_msgs = p->sent_msgs;
-    st->received_msgs = p->received_msgs;
-    st->dropped_msgs = p->dropped_msgs;
-    st->msgapp_queued_bytes =
-        rh_stream_writer_queued(&p->writers[RH_STREAM_MSGAPPV2]);
-    st->message_queued_bytes =
-        rh_stream_writer_queued(&p->writers[RH_STREAM_MESSAGE]);
-    st->pipeline_queued = p->pipeline.queued;
-    st->probe_healthy = p->probe.healthy;
-    st->rtt_s = p->probe.srtt_s;
-    st->clock_diff_s = p->probe.clock_diff_s;
-    st->probes = p->probe.total;
-    st->probe_failures = p->probe.loss;
+    size_t n = 0;
+    if (!valid(t)) {
+        return 0;
+    }
+    rh_mutex_lock(&t->mu);
+    for (struct rh_peer *p = t->peers.list; p != NULL; p = p->next) {
+        n += !p->remote && p->active;
+    }
+    rh_mutex_unlock(&t->mu);
+    return n;
+}
+
+/* The transport-wide counters (t->mu). */
+static void copy_stats(struct rafthttp_transport *t,
+                       struct rafthttp_stats *st)
+{
+    *st = t->peers.stats;
+    st->queued_bytes = t->peers.queued_bytes;
+}
+
+void rafthttp_transport_stats(struct rafthttp_transport *t,
+                              struct rafthttp_stats *st)
+{
+    if (!valid(t) || st == NULL) {
+        return;
+    }
+    rh_mutex_lock(&t->mu);
+    copy_stats(t, st);
+    rh_mutex_unlock(&t->mu);
 }
 
 /* ------------------------------------------------------------- metrics */
 
-/* Copies every peer's metrics (t->mu held); *n set. */
+/* Copies every peer's metrics (t->mu); *n set. */
 static struct rh_peer_metrics *copy_metrics(struct rafthttp_transport *t,
                                             size_t *n)
 {
     size_t count = 0;
-    for (struct rh_peer *p = t->peers; p != NULL; p = p->next) {
+    for (struct rh_peer *p = t->peers.list; p != NULL; p = p->next) {
         count++;
     }
     struct rh_peer_metrics *m = rh_calloc(t->alloc, count, sizeof(*m));
@@ -578,21 +531,14 @@ static struct rh_peer_metrics *copy_metrics(struct rafthttp_transport *t,
         return NULL;
     }
     size_t i = 0;
-    for (struct rh_peer *p = t->peers; p != NULL; p = p->next, i++) {
-        m[i] = p->metrics;
-        m[i].active = p->active;
-        m[i].queued_bytes = p->queued_bytes;
-        m[i].queued_msgs = p->pipeline.queued;
-        m[i].dropped = p->dropped_msgs;
-        for (int k = 0; k < 2; k++) {
-            m[i].stream_queued[k] = rh_stream_writer_queued(&p->writers[k]);
-        }
+    for (struct rh_peer *p = t->peers.list; p != NULL; p = p->next, i++) {
+        rh_peer_fill_metrics(p, &m[i]);
     }
     *n = count;
     return m;
 }
 
-/* Formats with fmt into the caller's buffer. */
+/* Formats the metrics or the leader stats into the caller's buffer. */
 static int format_out(struct rafthttp_transport *t, bool leader, char *buf,
                       size_t cap, size_t *len)
 {
@@ -601,11 +547,10 @@ static int format_out(struct rafthttp_transport *t, bool leader, char *buf,
     }
     struct rafthttp_stats stats;
     size_t n = 0;
-    pthread_mutex_lock(&t->mu);
+    rh_mutex_lock(&t->mu);
     struct rh_peer_metrics *m = copy_metrics(t, &n);
-    stats = t->stats;
-    stats.queued_bytes = t->queued_bytes;
-    pthread_mutex_unlock(&t->mu);
+    copy_stats(t, &stats);
+    rh_mutex_unlock(&t->mu);
     if (m == NULL) {
         return RAFTHTTP_ENOMEM;
     }
@@ -639,65 +584,14 @@ int rafthttp_transport_leader_stats(struct rafthttp_transport *t, char *buf,
     return format_out(t, true, buf, cap, len);
 }
 
-int rafthttp_transport_peer_status(struct rafthttp_transport *t, uint64_t id,
-                                   struct rafthttp_peer_status *st)
-{
-    if (!valid(t) || st == NULL) {
-        return RAFTHTTP_EINVAL;
-    }
-    pthread_mutex_lock(&t->mu);
-    struct rh_peer *p = rh_find_peer(t, id);
-    if (p != NULL) {
-        fill_status(p, st);
-    }
-    pthread_mutex_unlock(&t->mu);
-    return p != NULL ? 0 : RAFTHTTP_EPEER_NOT_FOUND;
-}
-
-int64_t rafthttp_transport_active_since(struct rafthttp_transport *t,
-                                        uint64_t id)
-{
-    struct rafthttp_peer_status st;
-    if (rafthttp_transport_peer_status(t, id, &st) != 0) {
-        return 0;
-    }
-    return st.active_since_ms;
-}
-
-size_t rafthttp_transport_active_peers(struct rafthttp_transport *t)
-{
-    size_t n = 0;
-    if (!valid(t)) {
-        return 0;
-    }
-    pthread_mutex_lock(&t->mu);
-    for (struct rh_peer *p = t->peers; p != NULL; p = p->next) {
-        n += !p->remote && p->active;
-    }
-    pthread_mutex_unlock(&t->mu);
-    return n;
-}
-
-void rafthttp_transport_stats(struct rafthttp_transport *t,
-                              struct rafthttp_stats *st)
-{
-    if (!valid(t) || st == NULL) {
-        return;
-    }
-    pthread_mutex_lock(&t->mu);
-    *st = t->stats;
-    st->queued_bytes = t->queued_bytes;
-    pthread_mutex_unlock(&t->mu);
-}
-
 /* ------------------------------------------------------------ test hooks */
 
 static void set_paused(struct rafthttp_transport *t, bool paused)
 {
     if (valid(t)) {
-        pthread_mutex_lock(&t->mu);
-        t->paused = paused;
-        pthread_mutex_unlock(&t->mu);
+        rh_mutex_lock(&t->mu);
+        t->peers.paused = paused;
+        rh_mutex_unlock(&t->mu);
     }
 }
 
@@ -716,12 +610,12 @@ static int set_cut(struct rafthttp_transport *t, uint64_t id, bool cut)
     if (!valid(t)) {
         return RAFTHTTP_EINVAL;
     }
-    pthread_mutex_lock(&t->mu);
-    struct rh_peer *p = rh_find_peer(t, id);
+    rh_mutex_lock(&t->mu);
+    struct rh_peer *p = rh_peer_find(&t->peers, id);
     if (p != NULL) {
         p->cut = cut;
     }
-    pthread_mutex_unlock(&t->mu);
+    rh_mutex_unlock(&t->mu);
     return p != NULL ? 0 : RAFTHTTP_EPEER_NOT_FOUND;
 }
 
@@ -733,4 +627,27 @@ int rafthttp_transport_cut_peer(struct rafthttp_transport *t, uint64_t id)
 int rafthttp_transport_mend_peer(struct rafthttp_transport *t, uint64_t id)
 {
     return set_cut(t, id, false);
+}
+
+/* ------------------------------------------- an application's daemon */
+
+int rafthttp_transport_mhd_access(struct rafthttp_transport *t,
+                                  void *connection, const char *url,
+                                  const char *method, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    if (!valid(t) || connection == NULL || url == NULL || method == NULL ||
+        upload_data_size == NULL || con_cls == NULL) {
+        return 0; /* MHD_NO */
+    }
+    return rh_server_access(t, connection, url, method, upload_data,
+                            upload_data_size, con_cls);
+}
+
+void rafthttp_transport_mhd_completed(struct rafthttp_transport *t,
+                                      void **con_cls)
+{
+    if (valid(t) && con_cls != NULL) {
+        rh_server_completed(t, con_cls);
+    }
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "transport/transport.h"
+#include "http/http.h"
 
 #define N_FIELDS 6
 

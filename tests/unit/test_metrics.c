@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "testlib.h"
-#include "transport/metrics.h"
+#include "metrics/metrics.h"
 
 /*
  * client_golang 1.x (Debian's, the one etcd 3.4 builds with) with etcd's

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "transport/transport.h"
+#include "http/http.h"
 #include "testlib.h"
 
 #define LOCAL_ID 0x1d022bfa869d1d4u

@@ -8,12 +8,12 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#include "transport.h"
+#include "common.h"
 
-void rh_thread_name(const struct rafthttp_transport *t, const char *role)
+void rh_thread_name(uint64_t member, const char *role)
 {
     char name[16];
     snprintf(name, sizeof(name), "rh-%s-%llx", role,
-             (unsigned long long)t->local.id);
+             (unsigned long long)member);
     (void)pthread_setname_np(pthread_self(), name);
 }

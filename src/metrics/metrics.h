@@ -71,7 +71,8 @@ struct rh_peer_metrics {
     /* Queue gauges and drops (ours; field-notes T4). */
     size_t queued_bytes;
     uint64_t queued_msgs;
-    size_t stream_queued[2];        /* bytes per stream: msgapp, message */
+    size_t msgapp_queued;           /* bytes on the msgapp stream */
+    size_t message_queued;          /* bytes on the message stream */
     uint64_t dropped;
     struct rh_follower_stats follower;
 };

@@ -1,29 +1,25 @@
 /*
  * Request checks for the /raft handlers, in the order etcd's handlers run
- * them (http.go), with etcd's statuses and bodies. Header values compare
- * byte for byte, as in etcd: a cluster ID in upper case or zero-padded is a
- * mismatch. Path IDs parse as numbers (any case, leading zeros).
+ * them (http.go), with etcd's statuses and bodies (see http.h). Every
+ * function here is pure: the same request gives the same verdict.
  */
 #include <string.h>
 
-#include "transport.h"
+#include "http.h"
 
 #define STREAM_PREFIX "/raft/stream/"
 
 static bool fail(struct rh_verdict *v, int status, const char *body,
                  const char *allow)
 {
-    v->status = status;
-    v->body = body;
+    rh_refuse(v, status, body);
     v->allow = allow;
     return false;
 }
 
 static bool pass(struct rh_verdict *v)
 {
-    v->status = 0;
-    v->body = NULL;
-    v->allow = NULL;
+    *v = (struct rh_verdict){0};
     return true;
 }
 
@@ -122,13 +118,8 @@ static bool parse_stream_path(const char *path, enum rh_stream_type *type,
     if (slash == NULL) {
         return fail(v, 404, "invalid path", NULL);
     }
-    size_t dir_len = (size_t)(slash - rest);
-    if (dir_len == strlen("message") && strncmp(rest, "message", dir_len) == 0) {
-        *type = RH_STREAM_MESSAGE;
-    } else if (dir_len == strlen("msgapp") &&
-               strncmp(rest, "msgapp", dir_len) == 0) {
-        *type = RH_STREAM_MSGAPPV2;
-    } else {
+    *type = rh_stream_type_of_word(rest, (size_t)(slash - rest));
+    if (*type == RH_STREAM_TYPES) {
         return fail(v, 404, "invalid path", NULL);
     }
     if (rafthttp_id_parse(slash + 1, from) != 0) {
@@ -161,4 +152,14 @@ bool rh_check_recipient(const struct rh_local_identity *local,
         return fail(v, 412, "to field mismatch", NULL);
     }
     return pass(v);
+}
+
+uint64_t rh_stream_path_sender(const char *path)
+{
+    uint64_t id = 0;
+    if (rh_route_path(path) != RH_ROUTE_STREAM) {
+        return 0;
+    }
+    const char *slash = strrchr(path, '/');
+    return rafthttp_id_parse(slash + 1, &id) == 0 ? id : 0;
 }

@@ -475,19 +475,6 @@ static const struct family families[] = {
 
 };
 
-/* Label values of rafthttp_dropped_messages_total, by drop reason. */
-static const char *const drop_reasons[RAFTHTTP_DROP_REASONS] = {
-    "queue_bytes", "queue_msgs", "no_connection",
-    "paused",      "removed",    "recv_full"};
-
-/* etcd's MessageType names; index 19 counts any other type. */
-static const char *const msg_type_names[20] = {
-    "MsgHup",           "MsgBeat",           "MsgProp",        "MsgApp",
-    "MsgAppResp",       "MsgVote",           "MsgVoteResp",    "MsgSnap",
-    "MsgHeartbeat",     "MsgHeartbeatResp",  "MsgUnreachable", "MsgSnapStatus",
-    "MsgCheckQuorum",   "MsgTransferLeader", "MsgTimeoutNow",  "MsgReadIndex",
-    "MsgReadIndexResp", "MsgPreVote",        "MsgPreVoteResp", "other"};
-
 /* The label pairs of one sample, without the closing brace. */
 struct labels {
     const char *name[2];
@@ -595,9 +582,9 @@ static uint64_t peer_value(const struct rh_peer_metrics *m, enum fam_value v)
     case V_QUEUED_MSGS:
         return m->queued_msgs;
     case V_MSGAPP_QUEUED:
-        return (uint64_t)m->stream_queued[0];
+        return (uint64_t)m->msgapp_queued;
     case V_MESSAGE_QUEUED:
-        return (uint64_t)m->stream_queued[1];
+        return (uint64_t)m->message_queued;
     default:
         return 0;
     }
@@ -630,12 +617,13 @@ static void put_drops(struct out *o, const struct family *f,
                       const struct rafthttp_stats *st)
 {
     bool by_reason = f->labels == LABELS_REASON;
-    size_t n = by_reason ? RAFTHTTP_DROP_REASONS : 20;
-    for (size_t i = 0; i < n; i++) {
-        struct labels l = {
-            {by_reason ? "reason" : "type", NULL},
-            {by_reason ? drop_reasons[i] : msg_type_names[i], NULL},
-            1};
+    int n = by_reason ? RAFTHTTP_DROP_REASONS : RAFTHTTP_MSG_TYPE_COUNT + 1;
+    for (int i = 0; i < n; i++) {
+        const char *name = by_reason ? rh_drop_reason_name(i)
+                                     : rh_msg_type_name(i);
+        struct labels l = {{by_reason ? "reason" : "type", NULL},
+                           {name != NULL ? name : "other", NULL},
+                           1};
         put_sample(o, f->name, "", &l,
                    by_reason ? st->dropped[i] : st->dropped_by_type[i]);
     }
