@@ -213,6 +213,9 @@ struct rh_logger {
     struct rh_log_slot slots[RH_LOG_MERGE_SLOTS];
 };
 
+/* "DEBUG", "INFO", "WARN" or "ERROR" (anything above is ERROR). */
+const char *rh_log_level_name(enum rafthttp_log_level level);
+
 void rh_logger_init(struct rh_logger *lg, rafthttp_log_fn fn, void *ud,
                     enum rafthttp_log_level level);
 void rh_logger_close(struct rh_logger *lg);

@@ -403,6 +403,7 @@ void rh_peer_snapshot_abandon(struct rh_peer_table *pt, struct rh_peer *p,
                               struct rh_snap_ticket *ticket)
 {
     RH_ASSERT_HELD(pt->mu);
+    (void)u; /* only for the assertion */
     assert(p->snap == u);
     p->snap = NULL;
     p->metrics.snap_send_inflight--;

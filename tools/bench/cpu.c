@@ -22,7 +22,7 @@
 
 #include "cpu.h"
 
-double cpu_rusage_s(void)
+double bench_cpu_rusage_s(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -30,7 +30,7 @@ double cpu_rusage_s(void)
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-long cpu_peak_rss_kb(void)
+long bench_cpu_peak_rss_kb(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -176,32 +176,32 @@ static void sample_all(struct cpu_sampler *s, bool first)
     closedir(d);
 }
 
-int cpu_sampler_init(struct cpu_sampler *s, uint64_t recv_id)
+int bench_cpu_sampler_init(struct cpu_sampler *s, uint64_t recv_id)
 {
     memset(s, 0, sizeof(*s));
     if (pthread_mutex_init(&s->mu, NULL) != 0) {
         return -1;
     }
     s->recv_id = recv_id;
-    s->rusage_start_s = cpu_rusage_s();
+    s->rusage_start_s = bench_cpu_rusage_s();
     sample_all(s, true);
     return 0;
 }
 
-void cpu_sampler_free(struct cpu_sampler *s)
+void bench_cpu_sampler_free(struct cpu_sampler *s)
 {
     free(s->threads);
     pthread_mutex_destroy(&s->mu);
 }
 
-void cpu_sample(struct cpu_sampler *s)
+void bench_cpu_sample(struct cpu_sampler *s)
 {
     pthread_mutex_lock(&s->mu);
     sample_all(s, false);
     pthread_mutex_unlock(&s->mu);
 }
 
-void cpu_sides(struct cpu_sampler *s, double *send_s, double *recv_s)
+void bench_cpu_sides(struct cpu_sampler *s, double *send_s, double *recv_s)
 {
     uint64_t ns[2];
     pthread_mutex_lock(&s->mu);
@@ -218,7 +218,7 @@ void cpu_sides(struct cpu_sampler *s, double *send_s, double *recv_s)
     *recv_s = (double)ns[1] / 1e9;
 }
 
-double cpu_process_s(const struct cpu_sampler *s)
+double bench_cpu_process_s(const struct cpu_sampler *s)
 {
-    return cpu_rusage_s() - s->rusage_start_s;
+    return bench_cpu_rusage_s() - s->rusage_start_s;
 }

@@ -36,21 +36,21 @@ struct cpu_sampler {
 };
 
 /* Starts counting: the first sample and getrusage. Returns 0 or -1. */
-int cpu_sampler_init(struct cpu_sampler *s, uint64_t recv_id);
-void cpu_sampler_free(struct cpu_sampler *s);
+int bench_cpu_sampler_init(struct cpu_sampler *s, uint64_t recv_id);
+void bench_cpu_sampler_free(struct cpu_sampler *s);
 
 /* Reads /proc/self/task once more. Any thread. */
-void cpu_sample(struct cpu_sampler *s);
+void bench_cpu_sample(struct cpu_sampler *s);
 
 /* Seconds of CPU per side since init, as of the last sample. */
-void cpu_sides(struct cpu_sampler *s, double *send_s, double *recv_s);
+void bench_cpu_sides(struct cpu_sampler *s, double *send_s, double *recv_s);
 
 /* Process user+sys seconds since init (getrusage). */
-double cpu_process_s(const struct cpu_sampler *s);
+double bench_cpu_process_s(const struct cpu_sampler *s);
 
 /* Process user+sys seconds since the process started. */
-double cpu_rusage_s(void);
+double bench_cpu_rusage_s(void);
 /* Peak resident set, KiB (getrusage ru_maxrss). */
-long cpu_peak_rss_kb(void);
+long bench_cpu_peak_rss_kb(void);
 
 #endif /* RH_BENCH_CPU_H */

@@ -16,7 +16,7 @@
 #define SUB (1u << SUB_BITS)
 #define LATENCY_BUCKETS ((64 - SUB_BITS + 1) * SUB)
 
-int latency_init(struct latency *l, size_t sample_cap)
+int bench_latency_init(struct latency *l, size_t sample_cap)
 {
     memset(l, 0, sizeof(*l));
     l->buckets = calloc(LATENCY_BUCKETS, sizeof(l->buckets[0]));
@@ -25,13 +25,13 @@ int latency_init(struct latency *l, size_t sample_cap)
         l->sample_cap = sample_cap;
     }
     if (l->buckets == NULL || (sample_cap > 0 && l->samples == NULL)) {
-        latency_free(l);
+        bench_latency_free(l);
         return -1;
     }
     return 0;
 }
 
-void latency_free(struct latency *l)
+void bench_latency_free(struct latency *l)
 {
     free(l->buckets);
     free(l->samples);
@@ -59,7 +59,7 @@ static double bucket_mid(size_t i)
     return (double)low + (double)((uint64_t)1 << shift) / 2.0;
 }
 
-void latency_add(struct latency *l, uint64_t ns)
+void bench_latency_add(struct latency *l, uint64_t ns)
 {
     l->buckets[bucket_of(ns)]++;
     if (l->n < l->sample_cap) {
@@ -90,7 +90,7 @@ static uint64_t rank_of(uint64_t n, double q)
     return k < 1 ? 1 : (k > n ? n : k);
 }
 
-double latency_quantile_us(struct latency *l, double q)
+double bench_latency_quantile_us(struct latency *l, double q)
 {
     if (l->n == 0) {
         return 0;
@@ -115,7 +115,7 @@ double latency_quantile_us(struct latency *l, double q)
     return (double)l->max_ns / 1e3;
 }
 
-double latency_max_us(const struct latency *l)
+double bench_latency_max_us(const struct latency *l)
 {
     return (double)l->max_ns / 1e3;
 }

@@ -26,13 +26,13 @@ struct latency {
  * Allocates the histogram and room for sample_cap exact samples (0: the
  * histogram only). Returns 0 or -1 (out of memory).
  */
-int latency_init(struct latency *l, size_t sample_cap);
-void latency_free(struct latency *l);
+int bench_latency_init(struct latency *l, size_t sample_cap);
+void bench_latency_free(struct latency *l);
 
-void latency_add(struct latency *l, uint64_t ns);
+void bench_latency_add(struct latency *l, uint64_t ns);
 
 /* The q-quantile (0 < q <= 1, nearest rank) in microseconds; 0 if empty. */
-double latency_quantile_us(struct latency *l, double q);
-double latency_max_us(const struct latency *l);
+double bench_latency_quantile_us(struct latency *l, double q);
+double bench_latency_max_us(const struct latency *l);
 
 #endif /* RH_BENCH_LATENCY_H */

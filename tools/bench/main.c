@@ -18,18 +18,18 @@
 int main(int argc, char **argv)
 {
     struct bench_opts o;
-    if (options_parse(&o, argc, argv) != 0) {
+    if (bench_options_parse(&o, argc, argv) != 0) {
         return EXIT_USAGE;
     }
     if (o.help) {
-        options_usage(stdout);
+        bench_options_usage(stdout);
         return EXIT_OK;
     }
     if (o.sweep) {
-        return sweep_run(&o, stdout);
+        return bench_sweep_run(&o, stdout);
     }
     struct bench_result res[2];
     size_t n;
-    report_begin(stdout, o.format);
-    return run_variants(&o, o.mode, o.size, o.count, stdout, res, &n);
+    bench_report_begin(stdout, o.format);
+    return bench_run_variants(&o, o.mode, o.size, o.count, stdout, res, &n);
 }

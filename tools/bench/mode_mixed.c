@@ -23,7 +23,7 @@ static void *bulk_main(void *arg)
 {
     struct bench_run *r = arg;
     (void)pthread_setname_np(pthread_self(), "bench-bulk");
-    r->bulk_rv = msgapp_send_loop(r, UINT64_MAX, r->o->bulk_size);
+    r->bulk_rv = bench_msgapp_send_loop(r, UINT64_MAX, r->o->bulk_size);
     return NULL;
 }
 
@@ -41,10 +41,10 @@ static int heartbeats(struct bench_run *r)
 {
     int rv = 0;
     for (uint64_t seq = 0; rv == 0; seq++) {
-        if (snapshot_over(r) && r->rtt.done >= r->count) {
+        if (bench_snapshot_over(r) && r->rtt.done >= r->count) {
             break;
         }
-        rv = rtt_round_trip(r, seq, true);
+        rv = bench_rtt_round_trip(r, seq, true);
         bench_sleep_s(HEARTBEAT_GAP_S);
     }
     return rv;
@@ -67,35 +67,35 @@ static void fill_result(struct bench_run *r, struct bench_result *res,
     res->mb_per_s =
         secs > 0 ? (double)f->done * (double)r->o->bulk_size / secs / 1e6 : 0;
     res->has_latency = h->lat.n > 0;
-    res->p50_us = latency_quantile_us(&r->rtt.lat, 0.50);
-    res->p99_us = latency_quantile_us(&r->rtt.lat, 0.99);
-    res->p999_us = latency_quantile_us(&r->rtt.lat, 0.999);
-    res->max_us = latency_max_us(&h->lat);
+    res->p50_us = bench_latency_quantile_us(&r->rtt.lat, 0.50);
+    res->p99_us = bench_latency_quantile_us(&r->rtt.lat, 0.99);
+    res->p999_us = bench_latency_quantile_us(&r->rtt.lat, 0.999);
+    res->max_us = bench_latency_max_us(&h->lat);
     res->has_snap = true;
     res->snap_bytes = r->snap.size;
     res->snap_secs = r->snap.done_s - r->t0;
     res->cpu_msgs = h->done + f->done;
 }
 
-int mode_mixed(struct bench_run *r, struct bench_result *res)
+int bench_mode_mixed(struct bench_run *r, struct bench_result *res)
 {
     pthread_t bulk;
-    run_measure_start(r);
+    bench_run_measure_start(r);
     if (pthread_create(&bulk, NULL, bulk_main, r) != 0) {
-        run_fail(r, "cannot start the MsgApp thread");
+        bench_run_fail(r, "cannot start the MsgApp thread");
         return -1;
     }
-    int rv = snapshot_start(r);
+    int rv = bench_snapshot_start(r);
     if (rv == 0) {
         rv = heartbeats(r);
     }
     stop_bulk(r, bulk);
     if (rv == 0) {
-        rv = snapshot_wait(r);
+        rv = bench_snapshot_wait(r);
     }
     double secs = bench_now_s() - r->t0;
     if (r->bulk_rv != 0) {
-        run_fail(r, "the MsgApp stream stalled");
+        bench_run_fail(r, "the MsgApp stream stalled");
         rv = -1;
     }
     pthread_mutex_lock(&r->mu);

@@ -89,14 +89,14 @@ static void fill_result(struct bench_run *r, struct bench_result *res)
     res->cpu_msgs = n;
 }
 
-int mode_receive(struct bench_run *r, struct bench_result *res)
+int bench_mode_receive(struct bench_run *r, struct bench_result *res)
 {
-    run_measure_start(r);
+    bench_run_measure_start(r);
     pthread_mutex_lock(&r->mu);
     int rv = wait_finished(r);
     pthread_mutex_unlock(&r->mu);
     if (rv != 0) {
-        run_fail(r, "the sender went quiet (nothing for %.0f s)",
+        bench_run_fail(r, "the sender went quiet (nothing for %.0f s)",
                  BENCH_STALL_S);
     } else {
         /* The sender leaves once answered: its going is no news. */

@@ -40,7 +40,7 @@ static int wait_answer(struct bench_run *r)
     return 0;
 }
 
-int rtt_round_trip(struct bench_run *r, uint64_t seq, bool measured)
+int bench_rtt_round_trip(struct bench_run *r, uint64_t seq, bool measured)
 {
     uint64_t every = r->o->corrupt_every;
     bool corrupt = measured && every != 0 && (r->rtt.done + 1) % every == 0;
@@ -60,12 +60,12 @@ int rtt_round_trip(struct bench_run *r, uint64_t seq, bool measured)
     pthread_mutex_lock(&r->mu);
     int rv = wait_answer(r);
     if (rv == 0 && measured) {
-        latency_add(&r->rtt.lat, r->rtt.answer_ns - t0);
+        bench_latency_add(&r->rtt.lat, r->rtt.answer_ns - t0);
         r->rtt.done++;
     }
     pthread_mutex_unlock(&r->mu);
     if (rv != 0) {
-        run_fail(r,
+        bench_run_fail(r,
                  "no MsgHeartbeatResp to round trip %" PRIu64 " within %.0f s",
                  seq, BENCH_STALL_S);
     }
@@ -82,23 +82,23 @@ static void fill_result(struct bench_run *r, struct bench_result *res,
     res->has_rate = true;
     res->msgs_per_s = secs > 0 ? (double)s->done / secs : 0;
     res->has_latency = s->lat.n > 0;
-    res->p50_us = latency_quantile_us(&s->lat, 0.50);
-    res->p99_us = latency_quantile_us(&s->lat, 0.99);
-    res->p999_us = latency_quantile_us(&s->lat, 0.999);
-    res->max_us = latency_max_us(&s->lat);
+    res->p50_us = bench_latency_quantile_us(&s->lat, 0.50);
+    res->p99_us = bench_latency_quantile_us(&s->lat, 0.99);
+    res->p999_us = bench_latency_quantile_us(&s->lat, 0.999);
+    res->max_us = bench_latency_max_us(&s->lat);
     res->cpu_msgs = s->done;
 }
 
-int mode_rtt(struct bench_run *r, struct bench_result *res)
+int bench_mode_rtt(struct bench_run *r, struct bench_result *res)
 {
     int rv = 0;
     uint64_t seq = 0;
     for (uint64_t i = 0; rv == 0 && i < BENCH_RTT_WARMUP; i++) {
-        rv = rtt_round_trip(r, seq++, false);
+        rv = bench_rtt_round_trip(r, seq++, false);
     }
-    run_measure_start(r);
+    bench_run_measure_start(r);
     for (uint64_t i = 0; rv == 0 && i < r->count; i++) {
-        rv = rtt_round_trip(r, seq++, true);
+        rv = bench_rtt_round_trip(r, seq++, true);
     }
     double secs = bench_now_s() - r->t0;
     pthread_mutex_lock(&r->mu);

@@ -24,7 +24,7 @@
 #define BLOCK_SHIFT 12
 #define BLOCK (1u << BLOCK_SHIFT)
 
-uint8_t snapshot_byte(uint64_t off)
+uint8_t bench_snapshot_byte(uint64_t off)
 {
     return (uint8_t)((off >> BLOCK_SHIFT) * 0x9du + 0x5bu);
 }
@@ -38,7 +38,7 @@ static int64_t snap_read(uint8_t *buf, size_t len, void *ud)
         uint64_t off = s->made + done;
         uint64_t block_left = BLOCK - (off & (BLOCK - 1));
         size_t run = n - done < block_left ? n - done : (size_t)block_left;
-        memset(buf + done, snapshot_byte(off), run);
+        memset(buf + done, bench_snapshot_byte(off), run);
         done += run;
     }
     s->made += n;
@@ -51,7 +51,7 @@ static void snap_progress(uint64_t sent, uint64_t total, void *ud)
     atomic_store(&r->snap.sent, sent);
     if (sent == total && atomic_load(&r->measuring)) {
         /* The sender thread ends soon: take its time while it is here. */
-        cpu_sample(&r->cpu);
+        bench_cpu_sample(&r->cpu);
     }
 }
 
@@ -66,7 +66,7 @@ static void snap_done(int result, void *ud)
     pthread_mutex_unlock(&r->mu);
 }
 
-int snapshot_start(struct bench_run *r)
+int bench_snapshot_start(struct bench_run *r)
 {
     struct snap_state *s = &r->snap;
     struct rafthttp_message m = {.type = RAFTHTTP_MSG_SNAP,
@@ -84,7 +84,7 @@ int snapshot_start(struct bench_run *r)
     s->start_s = bench_now_s();
     int rv = rafthttp_transport_send_snapshot(r->send_t, &m, &src);
     if (rv != 0) {
-        run_fail(r, "cannot send the snapshot: %s", rafthttp_strerror(rv));
+        bench_run_fail(r, "cannot send the snapshot: %s", rafthttp_strerror(rv));
         return -1;
     }
     return 0;
@@ -98,7 +98,7 @@ static bool over_locked(const struct bench_run *r)
     return s->sender_done && (s->received || !need_receiver);
 }
 
-bool snapshot_over(struct bench_run *r)
+bool bench_snapshot_over(struct bench_run *r)
 {
     pthread_mutex_lock(&r->mu);
     bool over = over_locked(r);
@@ -106,7 +106,7 @@ bool snapshot_over(struct bench_run *r)
     return over;
 }
 
-int snapshot_wait(struct bench_run *r)
+int bench_snapshot_wait(struct bench_run *r)
 {
     struct snap_state *s = &r->snap;
     pthread_mutex_lock(&r->mu);
@@ -128,22 +128,22 @@ int snapshot_wait(struct bench_run *r)
     int result = s->result;
     pthread_mutex_unlock(&r->mu);
     if (result != 0) {
-        run_fail(r, "snapshot failed: %s", rafthttp_strerror(result));
+        bench_run_fail(r, "snapshot failed: %s", rafthttp_strerror(result));
         return -1;
     }
     if (!over) {
-        run_fail(r, "the receiver never processed the snapshot");
+        bench_run_fail(r, "the receiver never processed the snapshot");
         return -1;
     }
     return 0;
 }
 
-int mode_snapshot(struct bench_run *r, struct bench_result *res)
+int bench_mode_snapshot(struct bench_run *r, struct bench_result *res)
 {
-    run_measure_start(r);
-    int rv = snapshot_start(r);
+    bench_run_measure_start(r);
+    int rv = bench_snapshot_start(r);
     if (rv == 0) {
-        rv = snapshot_wait(r);
+        rv = bench_snapshot_wait(r);
     }
     double secs = (rv == 0 ? r->snap.done_s : bench_now_s()) - r->t0;
     res->secs = secs;

@@ -37,7 +37,7 @@ static void deadline_in(struct timespec *ts, double secs)
 /* Under r->mu: drops since the last look free their window slots. */
 static void refresh_dropped(struct bench_run *r)
 {
-    uint64_t dropped = transports_msgapp_dropped(r);
+    uint64_t dropped = bench_transports_msgapp_dropped(r);
     if (dropped > r->flow.dropped) {
         r->flow.dropped = dropped;
         r->flow.last_move_s = bench_now_s();
@@ -97,7 +97,7 @@ static void send_msgapp(struct bench_run *r, uint64_t i, uint8_t *data,
     rafthttp_transport_send(r->send_t, &m, 1);
 }
 
-int msgapp_send_loop(struct bench_run *r, uint64_t count, uint64_t size)
+int bench_msgapp_send_loop(struct bench_run *r, uint64_t count, uint64_t size)
 {
     /* The transport copies each message, so one buffer serves them all. */
     uint8_t *data = calloc(1, size > 0 ? (size_t)size : 1);
@@ -120,7 +120,7 @@ int msgapp_send_loop(struct bench_run *r, uint64_t count, uint64_t size)
     return rv;
 }
 
-int msgapp_wait_all(struct bench_run *r, uint64_t count)
+int bench_msgapp_wait_all(struct bench_run *r, uint64_t count)
 {
     pthread_mutex_lock(&r->mu);
     int rv = wait_in_flight_below(r, 1);
@@ -144,25 +144,25 @@ static void fill_result(struct bench_run *r, struct bench_result *res,
     res->mb_per_s =
         secs > 0 ? (double)f->done * (double)r->size / secs / 1e6 : 0;
     res->has_latency = f->lat.n > 0;
-    res->p50_us = latency_quantile_us(&f->lat, 0.50);
-    res->p99_us = latency_quantile_us(&f->lat, 0.99);
-    res->p999_us = latency_quantile_us(&f->lat, 0.999);
-    res->max_us = latency_max_us(&f->lat);
+    res->p50_us = bench_latency_quantile_us(&f->lat, 0.50);
+    res->p99_us = bench_latency_quantile_us(&f->lat, 0.99);
+    res->p999_us = bench_latency_quantile_us(&f->lat, 0.999);
+    res->max_us = bench_latency_max_us(&f->lat);
     res->cpu_msgs = f->done;
 }
 
-int mode_stream(struct bench_run *r, struct bench_result *res)
+int bench_mode_stream(struct bench_run *r, struct bench_result *res)
 {
-    run_measure_start(r);
-    int rv = msgapp_send_loop(r, r->count, r->size);
+    bench_run_measure_start(r);
+    int rv = bench_msgapp_send_loop(r, r->count, r->size);
     if (rv == 0) {
-        rv = msgapp_wait_all(r, r->count);
+        rv = bench_msgapp_wait_all(r, r->count);
     }
     double secs = bench_now_s() - r->t0;
     pthread_mutex_lock(&r->mu);
     refresh_dropped(r);
     if (rv != 0) {
-        run_fail(r,
+        bench_run_fail(r,
                  "stalled: nothing delivered for %.0f s (sent %" PRIu64
                  ", delivered %" PRIu64 ", dropped %" PRIu64 ")",
                  BENCH_STALL_S, r->flow.sent, r->flow.done, r->flow.dropped);

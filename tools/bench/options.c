@@ -109,7 +109,7 @@ static const char *const usage_text[] = {
     "2 on bad arguments.",
 };
 
-void options_usage(FILE *out)
+void bench_options_usage(FILE *out)
 {
     cli_print_lines(out, usage_text,
                     sizeof(usage_text) / sizeof(usage_text[0]));
@@ -535,7 +535,7 @@ static int check_external(struct bench_opts *o)
     return 0;
 }
 
-bool options_tls(const struct bench_opts *o)
+bool bench_options_tls(const struct bench_opts *o)
 {
     return o->tls.cert_file != NULL;
 }
@@ -586,7 +586,7 @@ static int check_scheme(const char *opt, const char *url, bool tls)
 static int check_tls(const struct bench_opts *o)
 {
     const struct rafthttp_tls *t = &o->tls;
-    bool tls = options_tls(o);
+    bool tls = bench_options_tls(o);
     if (o->role != ROLE_BOTH &&
         (check_scheme("--listen", o->listen, tls) != 0 ||
          check_scheme("--peer-url", o->peer_url, tls) != 0)) {
@@ -680,7 +680,7 @@ static void set_defaults(struct bench_opts *o)
     o->sweep_scale = 1.0;
 }
 
-int options_parse(struct bench_opts *o, int argc, char **argv)
+int bench_options_parse(struct bench_opts *o, int argc, char **argv)
 {
     bool json_and_csv = false;
     set_defaults(o);

@@ -57,12 +57,12 @@ struct bench_opts {
  * Parses argv into *o (defaults first) and checks the combination.
  * Returns 0, or -1 after printing why on stderr (exit with EXIT_USAGE).
  */
-int options_parse(struct bench_opts *o, int argc, char **argv);
+int bench_options_parse(struct bench_opts *o, int argc, char **argv);
 
 /* True if the TLS flags were given (--peer-cert-file). */
-bool options_tls(const struct bench_opts *o);
+bool bench_options_tls(const struct bench_opts *o);
 
 /* Prints the usage text. */
-void options_usage(FILE *out);
+void bench_options_usage(FILE *out);
 
 #endif /* RH_BENCH_OPTIONS_H */

@@ -300,7 +300,7 @@ static void data_path(const char *png, char *buf, size_t cap)
     snprintf(buf, cap, "%.*s.dat", (int)len, png);
 }
 
-int plot_write(const char *png, const struct bench_result *res, size_t n,
+int bench_plot_write(const char *png, const struct bench_result *res, size_t n,
                const char *with_csv)
 {
     static struct plot_data d; /* 8 series of 64 points: not the stack */

@@ -95,7 +95,7 @@ static void flow_delivered(struct bench_run *r, uint64_t index, bool ok)
 {
     struct msgapp_flow *f = &r->flow;
     if (ok) {
-        latency_add(&f->lat, bench_now_ns() - f->sent_ns[index % f->window]);
+        bench_latency_add(&f->lat, bench_now_ns() - f->sent_ns[index % f->window]);
     }
     f->done++;
     f->last_move_s = bench_now_s();
@@ -114,7 +114,7 @@ static void flow_acked(struct bench_run *r, uint64_t upto)
     }
     uint64_t now = bench_now_ns();
     for (uint64_t j = f->done; j < upto; j++) {
-        latency_add(&f->lat, now - f->sent_ns[j % f->window]);
+        bench_latency_add(&f->lat, now - f->sent_ns[j % f->window]);
     }
     f->done = upto;
     f->last_move_s = bench_now_s();
@@ -196,7 +196,7 @@ static bool snapshot_file_ok(const char *path, uint64_t size, bool content)
     for (size_t i = 0; ok && content && i < 3; i++) {
         uint8_t b;
         ok = pread(fd, &b, 1, (off_t)probes[i]) == 1 &&
-             b == snapshot_byte(probes[i]);
+             b == bench_snapshot_byte(probes[i]);
     }
     if (fd >= 0) {
         close(fd);
@@ -220,7 +220,7 @@ static int receiver_snapshot(struct rafthttp_transport *t,
     /* The database is only measured, never used: free the disk now. */
     unlink(db_path);
     if (atomic_load(&r->measuring)) {
-        cpu_sample(&r->cpu); /* before the writer thread ends */
+        bench_cpu_sample(&r->cpu); /* before the writer thread ends */
     }
     pthread_mutex_lock(&r->mu);
     r->snap.bad += ok ? 0 : 1;
@@ -277,12 +277,12 @@ static void sender_unreachable(struct rafthttp_transport *t, uint64_t id,
     pthread_mutex_unlock(&r->mu);
 }
 
-const struct rafthttp_raft_ops raft_sender_ops = {
+const struct rafthttp_raft_ops bench_raft_sender_ops = {
     .process = sender_process,
     .report_unreachable = sender_unreachable,
 };
 
-const struct rafthttp_raft_ops raft_receiver_ops = {
+const struct rafthttp_raft_ops bench_raft_receiver_ops = {
     .process = receiver_process,
     .process_snapshot = receiver_snapshot,
 };

@@ -312,7 +312,7 @@ static void table_mixed(FILE *out, const struct bench_result *r)
             r->snap_secs > 0 ? (double)r->snap_bytes / r->snap_secs / 1e6 : 0);
 }
 
-void report_begin(FILE *out, enum bench_format format)
+void bench_report_begin(FILE *out, enum bench_format format)
 {
     if (format == FORMAT_TABLE) {
         table_header(out);
@@ -322,7 +322,7 @@ void report_begin(FILE *out, enum bench_format format)
     fflush(out);
 }
 
-void report_row(FILE *out, enum bench_format format,
+void bench_report_row(FILE *out, enum bench_format format,
                 const struct bench_result *res)
 {
     switch (format) {

@@ -37,7 +37,7 @@ struct ticker {
     bool drew; /* a progress line is on the screen */
 };
 
-void run_fail(struct bench_run *r, const char *fmt, ...)
+void bench_run_fail(struct bench_run *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -49,7 +49,7 @@ void run_fail(struct bench_run *r, const char *fmt, ...)
     r->failed = true;
 }
 
-uint64_t run_window(const struct bench_opts *o, enum bench_mode mode,
+uint64_t bench_run_window(const struct bench_opts *o, enum bench_mode mode,
                     uint64_t size, bool say)
 {
     uint64_t w = o->window;
@@ -73,10 +73,10 @@ uint64_t run_window(const struct bench_opts *o, enum bench_mode mode,
     return w;
 }
 
-void run_measure_start(struct bench_run *r)
+void bench_run_measure_start(struct bench_run *r)
 {
     if (!atomic_load(&r->measuring) &&
-        cpu_sampler_init(&r->cpu, r->recv_id) == 0) {
+        bench_cpu_sampler_init(&r->cpu, r->recv_id) == 0) {
         atomic_store(&r->measuring, true);
     }
     pthread_mutex_lock(&r->mu);
@@ -146,7 +146,7 @@ static void *ticker_main(void *arg)
         ts.tv_nsec %= 1000000000;
         pthread_cond_timedwait(&tk->cv, &tk->mu, &ts);
         if (atomic_load(&tk->r->measuring)) {
-            cpu_sample(&tk->r->cpu);
+            bench_cpu_sample(&tk->r->cpu);
         }
         progress_draw(tk);
     }
@@ -213,9 +213,9 @@ static int init_flow(struct bench_run *r)
                   r->mode == MODE_MIXED;
     uint64_t size = r->mode == MODE_MIXED ? r->o->bulk_size : r->size;
     f->window =
-        msgapp ? run_window(r->o, r->mode, size, r->role != ROLE_RECV) : 1;
+        msgapp ? bench_run_window(r->o, r->mode, size, r->role != ROLE_RECV) : 1;
     f->sent_ns = calloc((size_t)f->window, sizeof(f->sent_ns[0]));
-    if (f->sent_ns == NULL || latency_init(&f->lat, 0) != 0) {
+    if (f->sent_ns == NULL || bench_latency_init(&f->lat, 0) != 0) {
         return -1;
     }
     bool rtt = r->mode == MODE_RTT || r->mode == MODE_MIXED;
@@ -223,7 +223,7 @@ static int init_flow(struct bench_run *r)
     if (r->mode == MODE_RTT && r->count < cap) {
         cap = (size_t)r->count;
     }
-    return latency_init(&r->rtt.lat, cap);
+    return bench_latency_init(&r->rtt.lat, cap);
 }
 
 static int run_init(struct bench_run *r, const struct bench_opts *o,
@@ -272,13 +272,13 @@ static void remove_snap_dir(struct bench_run *r)
 static void run_free(struct bench_run *r)
 {
     if (atomic_load(&r->measuring)) {
-        cpu_sampler_free(&r->cpu);
+        bench_cpu_sampler_free(&r->cpu);
     }
     remove_snap_dir(r);
     free(r->check.seen);
     free(r->flow.sent_ns);
-    latency_free(&r->flow.lat);
-    latency_free(&r->rtt.lat);
+    bench_latency_free(&r->flow.lat);
+    bench_latency_free(&r->rtt.lat);
     pthread_cond_destroy(&r->done_cv);
     pthread_cond_destroy(&r->rtt_cv);
     pthread_cond_destroy(&r->flow_cv);
@@ -290,17 +290,17 @@ static void run_free(struct bench_run *r)
 static int run_mode(struct bench_run *r, struct bench_result *res)
 {
     if (r->role == ROLE_RECV) {
-        return mode_receive(r, res);
+        return bench_mode_receive(r, res);
     }
     switch (r->mode) {
     case MODE_RTT:
-        return mode_rtt(r, res);
+        return bench_mode_rtt(r, res);
     case MODE_SNAPSHOT:
-        return mode_snapshot(r, res);
+        return bench_mode_snapshot(r, res);
     case MODE_MIXED:
-        return mode_mixed(r, res);
+        return bench_mode_mixed(r, res);
     default:
-        return mode_stream(r, res);
+        return bench_mode_stream(r, res);
     }
 }
 
@@ -316,9 +316,9 @@ static void fill_common(struct bench_run *r, struct bench_result *res)
         res->count = r->count;
     }
     if (atomic_load(&r->measuring)) {
-        cpu_sample(&r->cpu);
-        res->cpu_s = cpu_process_s(&r->cpu);
-        cpu_sides(&r->cpu, &res->cpu_send_s, &res->cpu_recv_s);
+        bench_cpu_sample(&r->cpu);
+        res->cpu_s = bench_cpu_process_s(&r->cpu);
+        bench_cpu_sides(&r->cpu, &res->cpu_send_s, &res->cpu_recv_s);
     }
     if (r->role == ROLE_SEND) {
         res->cpu_send_s = res->cpu_s;
@@ -327,10 +327,10 @@ static void fill_common(struct bench_run *r, struct bench_result *res)
     }
     res->has_cpu_send = r->role != ROLE_RECV;
     res->has_cpu_recv = r->role != ROLE_SEND;
-    res->peak_rss_kb = cpu_peak_rss_kb();
+    res->peak_rss_kb = bench_cpu_peak_rss_kb();
 }
 
-int run_one(const struct bench_opts *o, enum bench_mode mode, uint64_t size,
+int bench_run_one(const struct bench_opts *o, enum bench_mode mode, uint64_t size,
             uint64_t count, bool tls, struct bench_result *res)
 {
     struct bench_run *r = malloc(sizeof(*r));
@@ -344,19 +344,19 @@ int run_one(const struct bench_opts *o, enum bench_mode mode, uint64_t size,
         free(r);
         return EXIT_FAIL;
     }
-    int rv = transports_start(r);
+    int rv = bench_transports_start(r);
     if (rv == 0) {
-        rv = transports_wait_ready(r);
+        rv = bench_transports_wait_ready(r);
     }
     if (rv == 0 && ticker_start(&tk, r) != 0) {
-        run_fail(r, "cannot start the ticker thread");
+        bench_run_fail(r, "cannot start the ticker thread");
         rv = -1;
     } else if (rv == 0) {
         rv = run_mode(r, res);
         ticker_stop(&tk);
     }
     fill_common(r, res);
-    transports_free(r);
+    bench_transports_free(r);
     bool bad = res->bad > 0;
     bool failed = rv != 0 || r->failed;
     run_free(r);
@@ -368,20 +368,20 @@ int run_one(const struct bench_opts *o, enum bench_mode mode, uint64_t size,
     return failed || bad ? EXIT_FAIL : EXIT_OK;
 }
 
-int run_variants(const struct bench_opts *o, enum bench_mode mode,
+int bench_run_variants(const struct bench_opts *o, enum bench_mode mode,
                  uint64_t size, uint64_t count, FILE *out,
                  struct bench_result res[2], size_t *n)
 {
-    bool tls = options_tls(o);
+    bool tls = bench_options_tls(o);
     bool both = tls && o->tls_compare;
     int status = EXIT_OK;
     *n = 0;
     for (int pass = both ? 0 : 1; pass < 2; pass++) {
         bool over_tls = pass == 1 && tls;
-        if (run_one(o, mode, size, count, over_tls, &res[*n]) != EXIT_OK) {
+        if (bench_run_one(o, mode, size, count, over_tls, &res[*n]) != EXIT_OK) {
             status = EXIT_FAIL;
         }
-        report_row(out, o->format, &res[*n]);
+        bench_report_row(out, o->format, &res[*n]);
         (*n)++;
     }
     return status;

@@ -76,7 +76,7 @@ struct snap_state {
     double received_s;
     uint64_t bad; /* receiver: wrong size or content */
     double start_s;
-    double done_s; /* when it was over (see snapshot_over) */
+    double done_s; /* when it was over (see bench_snapshot_over) */
 };
 
 /* What the log callback needs to name the member. */
@@ -123,7 +123,7 @@ struct bench_run {
  * *res. Returns EXIT_OK, or EXIT_FAIL when the run could not complete or
  * counted bad messages.
  */
-int run_one(const struct bench_opts *o, enum bench_mode mode, uint64_t size,
+int bench_run_one(const struct bench_opts *o, enum bench_mode mode, uint64_t size,
             uint64_t count, bool tls, struct bench_result *res);
 
 /*
@@ -132,57 +132,57 @@ int run_one(const struct bench_opts *o, enum bench_mode mode, uint64_t size,
  * per run to out as it ends, and fills res[0], res[1] (n: how many ran).
  * Returns EXIT_OK, or EXIT_FAIL if any failed.
  */
-int run_variants(const struct bench_opts *o, enum bench_mode mode,
+int bench_run_variants(const struct bench_opts *o, enum bench_mode mode,
                  uint64_t size, uint64_t count, FILE *out,
                  struct bench_result res[2], size_t *n);
 
 /* The measured part begins now: CPU baseline and t0. */
-void run_measure_start(struct bench_run *r);
+void bench_run_measure_start(struct bench_run *r);
 
 /* Reports a failure of the run on stderr and marks it failed. */
-void run_fail(struct bench_run *r, const char *fmt, ...)
+void bench_run_fail(struct bench_run *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* The effective MsgApp window for entries of size bytes. */
-uint64_t run_window(const struct bench_opts *o, enum bench_mode mode,
+uint64_t bench_run_window(const struct bench_opts *o, enum bench_mode mode,
                     uint64_t size, bool say);
 
 /* raft.c: the raft cores under the two members. */
-extern const struct rafthttp_raft_ops raft_sender_ops;
-extern const struct rafthttp_raft_ops raft_receiver_ops;
+extern const struct rafthttp_raft_ops bench_raft_sender_ops;
+extern const struct rafthttp_raft_ops bench_raft_receiver_ops;
 
 /* transports.c */
-int transports_start(struct bench_run *r);
-int transports_wait_ready(struct bench_run *r);
-void transports_free(struct bench_run *r);
+int bench_transports_start(struct bench_run *r);
+int bench_transports_wait_ready(struct bench_run *r);
+void bench_transports_free(struct bench_run *r);
 
 /* MsgApp dropped by the sending transport so far. */
-uint64_t transports_msgapp_dropped(struct bench_run *r);
+uint64_t bench_transports_msgapp_dropped(struct bench_run *r);
 
 /*
  * The modes; each fills the parts of *res it knows. The MsgApp loop and
  * the heartbeat round trip serve more than one mode.
  */
-int mode_stream(struct bench_run *r, struct bench_result *res);
-int mode_rtt(struct bench_run *r, struct bench_result *res);
-int mode_snapshot(struct bench_run *r, struct bench_result *res);
-int mode_mixed(struct bench_run *r, struct bench_result *res);
-int mode_receive(struct bench_run *r, struct bench_result *res);
+int bench_mode_stream(struct bench_run *r, struct bench_result *res);
+int bench_mode_rtt(struct bench_run *r, struct bench_result *res);
+int bench_mode_snapshot(struct bench_run *r, struct bench_result *res);
+int bench_mode_mixed(struct bench_run *r, struct bench_result *res);
+int bench_mode_receive(struct bench_run *r, struct bench_result *res);
 
 /* Sends count MsgApp (UINT64_MAX: until flow.stop). Returns 0 or -1. */
-int msgapp_send_loop(struct bench_run *r, uint64_t count, uint64_t size);
+int bench_msgapp_send_loop(struct bench_run *r, uint64_t count, uint64_t size);
 /* Waits until count MsgApp are done or dropped. Returns 0 or -1. */
-int msgapp_wait_all(struct bench_run *r, uint64_t count);
+int bench_msgapp_wait_all(struct bench_run *r, uint64_t count);
 /* One heartbeat round trip; measured ones go into rtt.lat. 0 or -1. */
-int rtt_round_trip(struct bench_run *r, uint64_t seq, bool measured);
+int bench_rtt_round_trip(struct bench_run *r, uint64_t seq, bool measured);
 /* Starts the snapshot (its state in r->snap). Returns 0 or -1. */
-int snapshot_start(struct bench_run *r);
+int bench_snapshot_start(struct bench_run *r);
 /* True once the snapshot ended (both sides, in one process). */
-bool snapshot_over(struct bench_run *r);
-/* Waits for snapshot_over. Returns 0, or -1 if it failed. */
-int snapshot_wait(struct bench_run *r);
+bool bench_snapshot_over(struct bench_run *r);
+/* Waits for bench_snapshot_over. Returns 0, or -1 if it failed. */
+int bench_snapshot_wait(struct bench_run *r);
 
 /* The content of snapshot byte off: the receiver checks a few. */
-uint8_t snapshot_byte(uint64_t off);
+uint8_t bench_snapshot_byte(uint64_t off);
 
 #endif /* RH_BENCH_RUN_H */

@@ -32,27 +32,27 @@ static uint64_t scaled(const struct bench_opts *o, uint64_t count)
     return n < 1 ? 1 : (uint64_t)n;
 }
 
-int sweep_run(const struct bench_opts *o, FILE *out)
+int bench_sweep_run(const struct bench_opts *o, FILE *out)
 {
     struct bench_result res[2 * (N_SIZES + 1)]; /* plain and TLS */
     size_t n = 0;
     size_t ran;
     int status = EXIT_OK;
-    report_begin(out, o->format);
+    bench_report_begin(out, o->format);
     for (size_t i = 0; i < N_SIZES; i++) {
         uint64_t count = scaled(o, sweep_sizes[i].count);
-        if (run_variants(o, MODE_STREAM, sweep_sizes[i].size, count, out,
+        if (bench_run_variants(o, MODE_STREAM, sweep_sizes[i].size, count, out,
                          &res[n], &ran) != EXIT_OK) {
             status = EXIT_FAIL;
         }
         n += ran;
     }
-    if (run_variants(o, MODE_RTT, 0, scaled(o, SWEEP_RTT_COUNT), out, &res[n],
+    if (bench_run_variants(o, MODE_RTT, 0, scaled(o, SWEEP_RTT_COUNT), out, &res[n],
                      &ran) != EXIT_OK) {
         status = EXIT_FAIL;
     }
     n += ran;
-    if (o->plot != NULL && plot_write(o->plot, res, n, o->plot_with) != 0) {
+    if (o->plot != NULL && bench_plot_write(o->plot, res, n, o->plot_with) != 0) {
         status = EXIT_FAIL;
     }
     return status;

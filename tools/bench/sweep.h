@@ -15,14 +15,14 @@
  * Runs the sweep, printing each row to out as it ends, and the plot if
  * o->plot. Returns EXIT_OK or EXIT_FAIL (some run failed, or the plot).
  */
-int sweep_run(const struct bench_opts *o, FILE *out);
+int bench_sweep_run(const struct bench_opts *o, FILE *out);
 
 /*
  * Writes the plot of the stream rows of res (and of the CSV with_csv, if
  * not NULL) to png, with its data file beside it. Returns 0, or -1 after
  * saying why on stderr (gnuplot missing, an unreadable CSV...).
  */
-int plot_write(const char *png, const struct bench_result *res, size_t n,
+int bench_plot_write(const char *png, const struct bench_result *res, size_t n,
                const char *with_csv);
 
 #endif /* RH_BENCH_SWEEP_H */

@@ -28,6 +28,7 @@
 
 #include <sys/socket.h>
 
+#include "common/common.h"
 #include "run.h"
 
 #define READY_POLL_S 0.01
@@ -36,14 +37,12 @@
 static void bench_log(enum rafthttp_log_level level, const char *msg,
                       const char *fields, void *ud)
 {
-    static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
     const struct bench_member *mb = ud;
     if (atomic_load(&mb->run->quiet) && level < RAFTHTTP_LOG_ERROR) {
         return;
     }
     fprintf(stderr, PROG ": member %" PRIx64 ": %s %s %s\n", mb->id,
-            names[level <= RAFTHTTP_LOG_ERROR ? level : RAFTHTTP_LOG_ERROR],
-            msg, fields != NULL ? fields : "");
+            rh_log_level_name(level), msg, fields != NULL ? fields : "");
 }
 
 static void fill_config(struct bench_run *r, struct bench_member *mb,
@@ -63,7 +62,7 @@ static void fill_config(struct bench_run *r, struct bench_member *mb,
     cfg->tls = r->tls ? &r->o->tls : NULL;
     cfg->snapshot_dir = receiver && r->snap_dir[0] != '\0' ? r->snap_dir : NULL;
     cfg->snapshot_fsync = r->o->fsync;
-    cfg->raft_ops = receiver ? &raft_receiver_ops : &raft_sender_ops;
+    cfg->raft_ops = receiver ? &bench_raft_receiver_ops : &bench_raft_sender_ops;
     cfg->raft_user_data = r;
     cfg->log = bench_log;
     cfg->log_user_data = mb;
@@ -144,7 +143,7 @@ static int start_external(struct bench_run *r)
     return 0;
 }
 
-int transports_start(struct bench_run *r)
+int bench_transports_start(struct bench_run *r)
 {
     r->members[0] = (struct bench_member){r, r->send_id};
     r->members[1] = (struct bench_member){r, r->recv_id};
@@ -223,7 +222,7 @@ static bool ready(struct bench_run *r)
     return r->role == ROLE_BOTH || tcp_accepts(r->o->peer_url);
 }
 
-int transports_wait_ready(struct bench_run *r)
+int bench_transports_wait_ready(struct bench_run *r)
 {
     if (r->role == ROLE_RECV) {
         return 0; /* the receiver waits for the first message instead */
@@ -231,7 +230,7 @@ int transports_wait_ready(struct bench_run *r)
     double deadline = bench_now_s() + BENCH_START_S;
     while (!ready(r)) {
         if (bench_now_s() > deadline) {
-            run_fail(r, "peer %" PRIx64 " not reachable%s after %.0f s",
+            bench_run_fail(r, "peer %" PRIx64 " not reachable%s after %.0f s",
                      r->recv_id,
                      r->mode == MODE_PIPELINE ? "" : " (streams not up)",
                      BENCH_START_S);
@@ -242,14 +241,14 @@ int transports_wait_ready(struct bench_run *r)
     return 0;
 }
 
-uint64_t transports_msgapp_dropped(struct bench_run *r)
+uint64_t bench_transports_msgapp_dropped(struct bench_run *r)
 {
     struct rafthttp_stats st;
     rafthttp_transport_stats(r->send_t, &st);
     return st.dropped_by_type[RAFTHTTP_MSG_APP];
 }
 
-void transports_free(struct bench_run *r)
+void bench_transports_free(struct bench_run *r)
 {
     atomic_store(&r->quiet, true);
     rafthttp_transport_free(r->send_t);

@@ -21,13 +21,6 @@
 
 #define LIMIT (512u * 1024 * 1024)
 
-static const char *const type_names[] = {
-    "MsgHup", "MsgBeat", "MsgProp", "MsgApp", "MsgAppResp", "MsgVote",
-    "MsgVoteResp", "MsgSnap", "MsgHeartbeat", "MsgHeartbeatResp",
-    "MsgUnreachable", "MsgSnapStatus", "MsgCheckQuorum",
-    "MsgTransferLeader", "MsgTimeoutNow", "MsgReadIndex",
-    "MsgReadIndexResp", "MsgPreVote", "MsgPreVoteResp"};
-
 static void print_message(const struct rafthttp_message *m)
 {
     char to[RAFTHTTP_ID_STRLEN], from[RAFTHTTP_ID_STRLEN];
@@ -35,8 +28,9 @@ static void print_message(const struct rafthttp_message *m)
         printf("link-heartbeat\n");
         return;
     }
-    if (m->type >= 0 && m->type <= RAFTHTTP_MSG_PRE_VOTE_RESP) {
-        printf("%s", type_names[m->type]);
+    const char *name = rh_msg_type_name(m->type);
+    if (name != NULL) {
+        printf("%s", name);
     } else {
         printf("MsgType(%" PRId32 ")", m->type);
     }

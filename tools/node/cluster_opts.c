@@ -99,7 +99,7 @@ static void write_members_json(struct node_opts *o, const struct member *ms,
         }
         len += snprintf(one + len, sizeof(one) - (size_t)len,
                         "],\"name\":\"%s\"}", ms[i].name);
-        membership_set(ms[i].id, one, (size_t)len);
+        node_membership_set(ms[i].id, one, (size_t)len);
     }
 }
 
@@ -122,7 +122,7 @@ static int add_peers(struct node_opts *o, const struct member *ms, size_t n)
     return 0;
 }
 
-int cluster_opts_resolve(struct node_opts *o)
+int node_cluster_opts_resolve(struct node_opts *o)
 {
     static struct member ms[MAX_MEMBERS];
     size_t n = 0;

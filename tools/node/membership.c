@@ -15,7 +15,7 @@ static struct {
 } members[MAX_MEMBERS];
 static size_t n_members;
 
-int membership_set(uint64_t id, const char *json, size_t len)
+int node_membership_set(uint64_t id, const char *json, size_t len)
 {
     if (len >= MEMBER_JSON) {
         return -1;
@@ -40,7 +40,7 @@ int membership_set(uint64_t id, const char *json, size_t len)
     return rv;
 }
 
-void membership_remove(uint64_t id)
+void node_membership_remove(uint64_t id)
 {
     pthread_mutex_lock(&mu);
     for (size_t k = 0; k < n_members; k++) {
@@ -52,7 +52,7 @@ void membership_remove(uint64_t id)
     pthread_mutex_unlock(&mu);
 }
 
-size_t membership_json(char *out, size_t cap)
+size_t node_membership_json(char *out, size_t cap)
 {
     pthread_mutex_lock(&mu);
     size_t at = 0;
@@ -81,7 +81,7 @@ size_t membership_json(char *out, size_t cap)
     return at;
 }
 
-size_t membership_peer_urls(const char *json, size_t len, char *buf,
+size_t node_membership_peer_urls(const char *json, size_t len, char *buf,
                             size_t cap, const char **urls, size_t max)
 {
     static const char key[] = "\"peerURLs\":[";

@@ -11,17 +11,17 @@
 #include <stdint.h>
 
 /* Sets member id's JSON object (copied); replaces an existing one. */
-int membership_set(uint64_t id, const char *json, size_t len);
+int node_membership_set(uint64_t id, const char *json, size_t len);
 /* Drops member id, if there. */
-void membership_remove(uint64_t id);
+void node_membership_remove(uint64_t id);
 /* Writes the JSON array into out; returns its length, or 0 if it does
  * not fit or there are no members. */
-size_t membership_json(char *out, size_t cap);
+size_t node_membership_json(char *out, size_t cap);
 /*
  * The peer URLs in a member JSON object: up to max pointers into buf
  * (a copy, split in place). Returns how many.
  */
-size_t membership_peer_urls(const char *json, size_t len, char *buf,
+size_t node_membership_peer_urls(const char *json, size_t len, char *buf,
                             size_t cap, const char **urls, size_t max);
 
 #endif /* RH_NODE_MEMBERSHIP_H */

@@ -68,7 +68,7 @@ static int copy_host(const char *p, size_t n, char *host, size_t cap)
     return 0;
 }
 
-int metrics_url_parse(const char *url, char *host, size_t cap, unsigned *port)
+int node_metrics_url_parse(const char *url, char *host, size_t cap, unsigned *port)
 {
     const char *rest;
     const char *colon;
@@ -212,14 +212,14 @@ static void print_url(const struct metrics_http *m)
     fflush(stdout);
 }
 
-int metrics_http_start(struct metrics_http *m, const char *url,
+int node_metrics_http_start(struct metrics_http *m, const char *url,
                        struct rafthttp_transport *t)
 {
     struct sockaddr_storage ss;
     bool v6 = false;
     memset(m, 0, sizeof(*m));
     m->t = t;
-    if (metrics_url_parse(url, m->host, sizeof(m->host), &m->port) != 0 ||
+    if (node_metrics_url_parse(url, m->host, sizeof(m->host), &m->port) != 0 ||
         resolve(m, &ss, &v6) != 0) {
         return -1;
     }
@@ -242,7 +242,7 @@ int metrics_http_start(struct metrics_http *m, const char *url,
     return 0;
 }
 
-void metrics_http_stop(struct metrics_http *m)
+void node_metrics_http_stop(struct metrics_http *m)
 {
     if (m->daemon != NULL) {
         MHD_stop_daemon(m->daemon);

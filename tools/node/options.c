@@ -7,14 +7,18 @@
  *
  * URLs are checked by the library itself (rafthttp_config_validate), so
  * that what passes here is what the transport and add_peer accept; the
- * --metrics-listen URL, which is ours, by metrics_url_parse. The
+ * --metrics-listen URL, which is ours, by node_metrics_url_parse. The
  * --send-snapshot file is opened at startup by the caller, not here.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../common/cli.h"
+#include "common/common.h"
 #include "metrics_http.h"
 #include "options.h"
 
@@ -75,7 +79,7 @@ static const char *const usage_text[] = {
     "1 on a runtime error, 2 on bad arguments.",
 };
 
-void options_usage(FILE *out)
+void node_options_usage(FILE *out)
 {
     cli_print_lines(out, usage_text,
                     sizeof(usage_text) / sizeof(usage_text[0]));
@@ -240,7 +244,7 @@ static int opt_metrics_listen(struct node_opts *o, const char *v)
     if (o->metrics_listen != NULL) {
         return bad_arg("--metrics-listen", v, "given more than once");
     }
-    if (metrics_url_parse(v, host, sizeof(host), &port) != 0) {
+    if (node_metrics_url_parse(v, host, sizeof(host), &port) != 0) {
         return bad_arg("--metrics-listen", v,
                        "invalid URL (want http://HOST:PORT)");
     }
@@ -250,10 +254,10 @@ static int opt_metrics_listen(struct node_opts *o, const char *v)
 
 static int opt_log_level(struct node_opts *o, const char *v)
 {
-    static const char *const names[] = {"debug", "info", "warn", "error"};
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strcmp(v, names[i]) == 0) {
-            o->log_level = (enum rafthttp_log_level)i;
+    for (int i = RAFTHTTP_LOG_DEBUG; i <= RAFTHTTP_LOG_ERROR; i++) {
+        enum rafthttp_log_level level = (enum rafthttp_log_level)i;
+        if (strcasecmp(v, rh_log_level_name(level)) == 0) {
+            o->log_level = level;
             return 0;
         }
     }
@@ -426,7 +430,7 @@ static int parse_one(struct node_opts *o, int argc, char **argv, int *i)
     return opt->apply(o, argv[*i]);
 }
 
-void options_fill_config(const struct node_opts *o,
+void node_options_fill_config(const struct node_opts *o,
                          const struct rafthttp_raft_ops *ops, void *ud,
                          struct rafthttp_config *cfg)
 {
@@ -485,7 +489,7 @@ static int check_peers(const struct node_opts *o)
 static int check_opts(struct node_opts *o)
 {
     struct rafthttp_config cfg;
-    if (o->initial_cluster != NULL && cluster_opts_resolve(o) != 0) {
+    if (o->initial_cluster != NULL && node_cluster_opts_resolve(o) != 0) {
         return -1;
     }
     if (o->id == 0) {
@@ -504,14 +508,14 @@ static int check_opts(struct node_opts *o)
     if (check_peers(o) != 0 || check_snap_to(o) != 0) {
         return -1;
     }
-    options_fill_config(o, NULL, NULL, &cfg);
+    node_options_fill_config(o, NULL, NULL, &cfg);
     if (rafthttp_config_validate(&cfg) != 0) {
         return bad_arg("configuration", NULL, "rejected by the library");
     }
     return 0;
 }
 
-int options_parse(struct node_opts *o, int argc, char **argv)
+int node_options_parse(struct node_opts *o, int argc, char **argv)
 {
     memset(o, 0, sizeof(*o));
     o->log_level = RAFTHTTP_LOG_INFO;

@@ -61,19 +61,19 @@ struct node_opts {
  * --initial-cluster and --initial-cluster-token, as etcd does. Returns 0,
  * or -1 after printing why.
  */
-int cluster_opts_resolve(struct node_opts *o);
+int node_cluster_opts_resolve(struct node_opts *o);
 
 /*
  * Parses argv into *o (zeroed first) and checks it. Returns 0, or -1 after
  * printing why on stderr.
  */
-int options_parse(struct node_opts *o, int argc, char **argv);
+int node_options_parse(struct node_opts *o, int argc, char **argv);
 
 /* Prints the usage text. */
-void options_usage(FILE *out);
+void node_options_usage(FILE *out);
 
 /* Fills cfg for a transport from o, with ops and ud as the raft core. */
-void options_fill_config(const struct node_opts *o,
+void node_options_fill_config(const struct node_opts *o,
                          const struct rafthttp_raft_ops *ops, void *ud,
                          struct rafthttp_config *cfg);
 

@@ -192,13 +192,13 @@ static void on_conf_change(int type, uint64_t node_id, const uint8_t *ctx,
     static char buf[1024];
     const char *urls[NODE_MAX_URLS];
     if (type == 1) { /* ConfChangeRemoveNode */
-        membership_remove(node_id);
+        node_membership_remove(node_id);
         if (node_id != n->opt.id) {
             rafthttp_transport_remove_peer(n->t, node_id);
         }
     } else if (len > 0 &&
-               membership_set(node_id, (const char *)ctx, len) == 0) {
-        size_t k = membership_peer_urls((const char *)ctx, len, buf,
+               node_membership_set(node_id, (const char *)ctx, len) == 0) {
+        size_t k = node_membership_peer_urls((const char *)ctx, len, buf,
                                         sizeof(buf), urls, NODE_MAX_URLS);
         if (k > 0 && node_id != n->opt.id) {
             if (rafthttp_transport_add_peer(n->t, node_id, urls, k) == 0) {
@@ -206,7 +206,7 @@ static void on_conf_change(int type, uint64_t node_id, const uint8_t *ctx,
             }
         }
     }
-    if (membership_json(json, sizeof(json)) > 0) {
+    if (node_membership_json(json, sizeof(json)) > 0) {
         rafthttp_transport_set_members_json(n->t, json);
     }
 }
@@ -351,7 +351,7 @@ static void print_counts(const uint64_t counts[RESPONDER_TYPES])
     printf(" total=%" PRIu64, total);
     for (int32_t i = 0; i < RESPONDER_TYPES; i++) {
         if (counts[i] > 0) {
-            printf(" %s=%" PRIu64, responder_type_name(i), counts[i]);
+            printf(" %s=%" PRIu64, node_responder_type_name(i), counts[i]);
         }
     }
 }
@@ -379,7 +379,7 @@ static void print_summary_peer(struct node *n, size_t i)
     } else {
         printf("unknown\n");
     }
-    responder_get_peer(&n->resp, peer, &rp);
+    node_responder_get_peer(&n->resp, peer, &rp);
     print_processed(id, &rp);
 }
 
@@ -388,7 +388,7 @@ static void print_summary_raft(struct node *n)
     char vote[RAFTHTTP_ID_STRLEN];
     char lead[RAFTHTTP_ID_STRLEN];
     struct responder_state st;
-    responder_get_state(&n->resp, &st);
+    node_responder_get_state(&n->resp, &st);
     printf("summary raft term=%" PRIu64 " vote=%s lead=%s last_index=%" PRIu64
            " commit=%" PRIu64 " replies=%" PRIu64 " send_errors=%" PRIu64
            " removed=%s\n",
@@ -396,7 +396,7 @@ static void print_summary_raft(struct node *n)
            rafthttp_id_format(st.lead, lead), st.last_index, st.commit,
            st.replies, st.send_errors, yes_no(st.removed));
     struct responder_peer other;
-    responder_get_peer(&n->resp, 0, &other);
+    node_responder_get_peer(&n->resp, 0, &other);
     uint64_t any = other.unreachable + other.snap_finish + other.snap_failure;
     for (size_t i = 0; i < RESPONDER_TYPES; i++) {
         any += other.recv[i];
@@ -472,9 +472,9 @@ static int node_start(struct node *n)
     n->resp.on_conf_change = on_conf_change;
     n->resp.on_conf_change_ud = n;
     for (size_t i = 0; i < n->opt.n_peers; i++) {
-        responder_add_peer(&n->resp, n->opt.peers[i].id);
+        node_responder_add_peer(&n->resp, n->opt.peers[i].id);
     }
-    options_fill_config(&n->opt, responder_ops(), &n->resp, &cfg);
+    node_options_fill_config(&n->opt, node_responder_ops(), &n->resp, &cfg);
     int rv = rafthttp_transport_new(&n->t, &cfg);
     if (rv != 0) {
         fprintf(stderr, PROG ": transport: %s\n", rafthttp_strerror(rv));
@@ -504,7 +504,7 @@ static int node_start(struct node *n)
     n->started_ms = mono_ms();
     print_start(n);
     if (n->opt.metrics_listen != NULL &&
-        metrics_http_start(&n->metrics, n->opt.metrics_listen, n->t) != 0) {
+        node_metrics_http_start(&n->metrics, n->opt.metrics_listen, n->t) != 0) {
         return -1;
     }
     return 0;
@@ -517,12 +517,12 @@ static void maybe_send_snapshot(struct node *n)
     struct responder_state rs;
     uint64_t voters[NODE_MAX_PEERS + 1];
     struct rafthttp_message m;
-    if (!snap_sender_ready(&n->snap) ||
+    if (!node_snap_sender_ready(&n->snap) ||
         rafthttp_transport_peer_status(n->t, n->opt.snap_to, &ps) != 0 ||
         !ps.active) {
         return;
     }
-    responder_get_state(&n->resp, &rs);
+    node_responder_get_state(&n->resp, &rs);
     voters[0] = n->opt.id;
     for (size_t i = 0; i < n->opt.n_peers; i++) {
         voters[i + 1] = n->opt.peers[i].id;
@@ -536,7 +536,7 @@ static void maybe_send_snapshot(struct node *n)
     m.snapshot.metadata.term = m.term;
     m.snapshot.metadata.conf_state.voters = voters;
     m.snapshot.metadata.conf_state.n_voters = n->opt.n_peers + 1;
-    snap_sender_start(&n->snap, n->t, &m); /* it reports a refusal */
+    node_snap_sender_start(&n->snap, n->t, &m); /* it reports a refusal */
 }
 
 /* Why to stop now, or NULL to go on. */
@@ -546,7 +546,7 @@ static const char *stop_reason(struct node *n)
     if (got_signal != 0) {
         return got_signal == SIGINT ? "SIGINT" : "SIGTERM";
     }
-    responder_get_state(&n->resp, &st);
+    node_responder_get_state(&n->resp, &st);
     return st.removed ? "removed" : NULL;
 }
 
@@ -608,10 +608,10 @@ static void node_finish(struct node *n, const char *why)
     char cid[RAFTHTTP_ID_STRLEN];
     struct rafthttp_stats stats;
     int64_t ran_ms = mono_ms() - n->started_ms;
-    metrics_http_stop(&n->metrics); /* it reads the transport */
+    node_metrics_http_stop(&n->metrics); /* it reads the transport */
     sample_peers(n, true);
     rafthttp_transport_stop(n->t);
-    snap_sender_finish(&n->snap);
+    node_snap_sender_finish(&n->snap);
     rafthttp_transport_stats(n->t, &stats);
     rafthttp_transport_free(n->t);
     n->t = NULL;
@@ -637,7 +637,7 @@ static int node_main(struct node *n)
     node_finish(n, why);
     if (strcmp(why, "removed") == 0) {
         struct responder_state st;
-        responder_get_state(&n->resp, &st);
+        node_responder_get_state(&n->resp, &st);
         fprintf(stderr, PROG ": removed from the cluster: %s\n",
                 st.removed_why);
         return 1;
@@ -651,9 +651,9 @@ static int setup_and_run(struct node *n)
     int status = 1;
     if ((n->opt.data_dir == NULL || make_data_dir(n->opt.data_dir) == 0) &&
         setup_signals() == 0) {
-        if (responder_init(&n->resp, n->opt.id) == 0) {
+        if (node_responder_init(&n->resp, n->opt.id) == 0) {
             status = node_main(n);
-            responder_close(&n->resp);
+            node_responder_close(&n->resp);
         } else {
             fprintf(stderr, PROG ": cannot set up the responder\n");
         }
@@ -664,23 +664,23 @@ static int setup_and_run(struct node *n)
 int main(int argc, char **argv)
 {
     static struct node n; /* large (peer URL buffers): not on the stack */
-    if (options_parse(&n.opt, argc, argv) != 0) {
+    if (node_options_parse(&n.opt, argc, argv) != 0) {
         return EXIT_USAGE;
     }
     if (n.opt.help) {
-        options_usage(stdout);
+        node_options_usage(stdout);
         return 0;
     }
-    if (snap_sender_init(&n.snap) != 0) {
+    if (node_snap_sender_init(&n.snap) != 0) {
         fprintf(stderr, PROG ": cannot set up the snapshot sender\n");
         return 1;
     }
     int status = EXIT_USAGE; /* a --send-snapshot FILE we cannot open */
     if (n.opt.snap_file == NULL ||
-        snap_sender_open(&n.snap, n.opt.snap_to, n.opt.snap_file) == 0) {
+        node_snap_sender_open(&n.snap, n.opt.snap_to, n.opt.snap_file) == 0) {
         status = setup_and_run(&n);
     }
-    snap_sender_close(&n.snap);
+    node_snap_sender_close(&n.snap);
     close_wake_pipe();
     return status;
 }

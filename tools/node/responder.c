@@ -22,29 +22,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/common.h"
 #include "raft.pb-c.h"
 #include "responder.h"
 
-static const char *const type_names[] = {
-    "MsgHup",           "MsgBeat",           "MsgProp",        "MsgApp",
-    "MsgAppResp",       "MsgVote",           "MsgVoteResp",    "MsgSnap",
-    "MsgHeartbeat",     "MsgHeartbeatResp",  "MsgUnreachable", "MsgSnapStatus",
-    "MsgCheckQuorum",   "MsgTransferLeader", "MsgTimeoutNow",  "MsgReadIndex",
-    "MsgReadIndexResp", "MsgPreVote",        "MsgPreVoteResp"};
-
-_Static_assert(sizeof(type_names) / sizeof(type_names[0]) ==
-                   RESPONDER_TYPES - 1,
-               "one name per raft message type");
-
-const char *responder_type_name(int32_t type)
+const char *node_responder_type_name(int32_t type)
 {
-    if (type < 0 || type >= RESPONDER_TYPES - 1) {
-        return "MsgOther";
-    }
-    return type_names[type];
+    const char *name = rh_msg_type_name(type);
+    return name != NULL ? name : "MsgOther";
 }
 
-int responder_init(struct responder *r, uint64_t id)
+int node_responder_init(struct responder *r, uint64_t id)
 {
     memset(r, 0, sizeof(*r));
     r->id = id;
@@ -54,12 +42,12 @@ int responder_init(struct responder *r, uint64_t id)
     return 0;
 }
 
-void responder_close(struct responder *r)
+void node_responder_close(struct responder *r)
 {
     pthread_mutex_destroy(&r->mu);
 }
 
-int responder_add_peer(struct responder *r, uint64_t id)
+int node_responder_add_peer(struct responder *r, uint64_t id)
 {
     if (r->n_peers == RESPONDER_MAX_PEERS) {
         return RAFTHTTP_ETOOBIG;
@@ -320,19 +308,19 @@ static const struct rafthttp_raft_ops ops = {
     .process_snapshot = responder_process_snapshot,
 };
 
-const struct rafthttp_raft_ops *responder_ops(void)
+const struct rafthttp_raft_ops *node_responder_ops(void)
 {
     return &ops;
 }
 
-void responder_get_state(struct responder *r, struct responder_state *out)
+void node_responder_get_state(struct responder *r, struct responder_state *out)
 {
     pthread_mutex_lock(&r->mu);
     *out = r->st;
     pthread_mutex_unlock(&r->mu);
 }
 
-int responder_get_peer(struct responder *r, uint64_t id,
+int node_responder_get_peer(struct responder *r, uint64_t id,
                        struct responder_peer *out)
 {
     int rv = RAFTHTTP_EPEER_NOT_FOUND;

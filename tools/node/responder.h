@@ -19,7 +19,8 @@
 /* Peers the responder keeps counts for; senders beyond go to "other". */
 #define RESPONDER_MAX_PEERS 32
 /* Message types 0..18 by value; slot 19 counts any other value. */
-#define RESPONDER_TYPES 20
+/* One counter per raft message type, and one for any other. */
+#define RESPONDER_TYPES (RAFTHTTP_MSG_TYPE_COUNT + 1)
 
 /* What one sender sent us and what the transport told us about it. */
 struct responder_peer {
@@ -72,29 +73,29 @@ struct responder {
 };
 
 /* Sets up r for member id with no peers. Returns 0 or RAFTHTTP_ENOMEM. */
-int responder_init(struct responder *r, uint64_t id);
-void responder_close(struct responder *r);
+int node_responder_init(struct responder *r, uint64_t id);
+void node_responder_close(struct responder *r);
 
 /*
  * Adds a sender to count for (before the transport starts). Returns 0, or
  * RAFTHTTP_ETOOBIG when RESPONDER_MAX_PEERS are already there.
  */
-int responder_add_peer(struct responder *r, uint64_t id);
+int node_responder_add_peer(struct responder *r, uint64_t id);
 
 /* The op table to put in rafthttp_config; raft_user_data must be r. */
-const struct rafthttp_raft_ops *responder_ops(void);
+const struct rafthttp_raft_ops *node_responder_ops(void);
 
 /* Copies the raft state. */
-void responder_get_state(struct responder *r, struct responder_state *out);
+void node_responder_get_state(struct responder *r, struct responder_state *out);
 
 /*
  * Copies the counts for sender id (id 0: the "other" slot). Returns 0, or
  * RAFTHTTP_EPEER_NOT_FOUND (out zeroed).
  */
-int responder_get_peer(struct responder *r, uint64_t id,
+int node_responder_get_peer(struct responder *r, uint64_t id,
                        struct responder_peer *out);
 
 /* etcd's name of a message type ("MsgApp"), "MsgOther" outside 0..18. */
-const char *responder_type_name(int32_t type);
+const char *node_responder_type_name(int32_t type);
 
 #endif /* RH_NODE_RESPONDER_H */

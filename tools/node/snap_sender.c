@@ -28,7 +28,7 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int snap_sender_init(struct snap_sender *s)
+int node_snap_sender_init(struct snap_sender *s)
 {
     memset(s, 0, sizeof(*s));
     s->fd = -1;
@@ -36,7 +36,7 @@ int snap_sender_init(struct snap_sender *s)
     return pthread_mutex_init(&s->mu, NULL) == 0 ? 0 : -1;
 }
 
-int snap_sender_open(struct snap_sender *s, uint64_t to, const char *path)
+int node_snap_sender_open(struct snap_sender *s, uint64_t to, const char *path)
 {
     struct stat sb;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -58,7 +58,7 @@ int snap_sender_open(struct snap_sender *s, uint64_t to, const char *path)
     return 0;
 }
 
-bool snap_sender_ready(struct snap_sender *s)
+bool node_snap_sender_ready(struct snap_sender *s)
 {
     pthread_mutex_lock(&s->mu);
     bool ready = s->state == SNAP_READY;
@@ -125,7 +125,7 @@ static void on_done(int result, void *ud)
     print_result(s->to, result, bytes, ms);
 }
 
-int snap_sender_start(struct snap_sender *s, struct rafthttp_transport *t,
+int node_snap_sender_start(struct snap_sender *s, struct rafthttp_transport *t,
                       const struct rafthttp_message *m)
 {
     struct rafthttp_snapshot_source src;
@@ -153,17 +153,17 @@ int snap_sender_start(struct snap_sender *s, struct rafthttp_transport *t,
     return rv;
 }
 
-void snap_sender_finish(struct snap_sender *s)
+void node_snap_sender_finish(struct snap_sender *s)
 {
     char id[RAFTHTTP_ID_STRLEN];
-    if (snap_sender_ready(s)) {
+    if (node_snap_sender_ready(s)) {
         printf("snapshot unsent to=%s reason=\"peer never became active\"\n",
                rafthttp_id_format(s->to, id));
         fflush(stdout);
     }
 }
 
-void snap_sender_close(struct snap_sender *s)
+void node_snap_sender_close(struct snap_sender *s)
 {
     if (s->fd >= 0) {
         close(s->fd);

@@ -43,29 +43,29 @@ struct snap_sender {
 };
 
 /* Sets s up with nothing to send. Returns 0 or -1. */
-int snap_sender_init(struct snap_sender *s);
+int node_snap_sender_init(struct snap_sender *s);
 
 /*
  * Opens path for sending to peer to. Returns 0, or -1 after a message on
  * stderr (missing, unreadable or not a regular file).
  */
-int snap_sender_open(struct snap_sender *s, uint64_t to, const char *path);
+int node_snap_sender_open(struct snap_sender *s, uint64_t to, const char *path);
 
 /* True if a snapshot waits to be sent (opened and not yet started). */
-bool snap_sender_ready(struct snap_sender *s);
+bool node_snap_sender_ready(struct snap_sender *s);
 
 /*
  * Sends the file with m, a MsgSnap to s->to. If the transport refuses it,
  * prints the "snapshot sent" line with the error and closes the file.
  * Returns the transport's result.
  */
-int snap_sender_start(struct snap_sender *s, struct rafthttp_transport *t,
+int node_snap_sender_start(struct snap_sender *s, struct rafthttp_transport *t,
                       const struct rafthttp_message *m);
 
 /* After the transport has stopped: reports a snapshot never started. */
-void snap_sender_finish(struct snap_sender *s);
+void node_snap_sender_finish(struct snap_sender *s);
 
 /* Closes the file if still open and frees the mutex (after init). */
-void snap_sender_close(struct snap_sender *s);
+void node_snap_sender_close(struct snap_sender *s);
 
 #endif /* RH_NODE_SNAP_SENDER_H */
