@@ -37,20 +37,20 @@ extern "C" {
  * Every function that can fail returns 0 or one of these negative codes.
  * The table is the single source of the enum and of rafthttp_strerror().
  */
-#define RAFTHTTP_ERRNO_MAP(X)                                                \
-    X(ENOMEM, -1, "out of memory")                                           \
-    X(EINVAL, -2, "invalid argument")                                        \
-    X(ETOOBIG, -3, "size limit exceeded")                                    \
-    X(EPROTO, -4, "malformed data from a peer")                              \
-    X(ECLUSTER_MISMATCH, -5, "cluster ID mismatch")                          \
-    X(EVERSION, -6, "incompatible version")                                  \
-    X(EPEER_NOT_FOUND, -7, "peer not found")                                 \
-    X(EREMOVED, -8, "member removed from the cluster")                       \
-    X(ESTOPPED, -9, "transport stopped")                                     \
-    X(EIO, -10, "I/O error")                                                 \
-    X(ETLS, -11, "TLS error")                                                \
-    X(ECANCELED, -12, "operation canceled")                                  \
-    X(ETIMEDOUT, -13, "timed out")                                           \
+#define RAFTHTTP_ERRNO_MAP(X)                                                  \
+    X(ENOMEM, -1, "out of memory")                                             \
+    X(EINVAL, -2, "invalid argument")                                          \
+    X(ETOOBIG, -3, "size limit exceeded")                                      \
+    X(EPROTO, -4, "malformed data from a peer")                                \
+    X(ECLUSTER_MISMATCH, -5, "cluster ID mismatch")                            \
+    X(EVERSION, -6, "incompatible version")                                    \
+    X(EPEER_NOT_FOUND, -7, "peer not found")                                   \
+    X(EREMOVED, -8, "member removed from the cluster")                         \
+    X(ESTOPPED, -9, "transport stopped")                                       \
+    X(EIO, -10, "I/O error")                                                   \
+    X(ETLS, -11, "TLS error")                                                  \
+    X(ECANCELED, -12, "operation canceled")                                    \
+    X(ETIMEDOUT, -13, "timed out")                                             \
     X(EAGAIN, -14, "incomplete input, more bytes needed")
 
 enum rafthttp_error {
@@ -78,7 +78,7 @@ RAFTHTTP_API const char *rafthttp_version_string(void);
  * threads, so they must be thread-safe. realloc(NULL, n) must act as malloc.
  */
 struct rafthttp_allocator {
-    void *ud;                                   /* passed to every call */
+    void *ud; /* passed to every call */
     void *(*malloc)(size_t size, void *ud);
     void *(*realloc)(void *ptr, size_t size, void *ud);
     void (*free)(void *ptr, void *ud);
@@ -90,25 +90,25 @@ struct rafthttp_allocator {
  * The raftpb messages of etcd (raft/raftpb/raft.proto), as plain data.
  * Values and names follow etcd; field comments give the protobuf field.
  */
-#define RAFTHTTP_MSG_TYPE_MAP(X)                                             \
-    X(HUP, 0, "MsgHup")                       /* local, never sent */        \
-    X(BEAT, 1, "MsgBeat")                     /* local */                    \
-    X(PROP, 2, "MsgProp")                                                    \
-    X(APP, 3, "MsgApp")                                                      \
-    X(APP_RESP, 4, "MsgAppResp")                                             \
-    X(VOTE, 5, "MsgVote")                                                    \
-    X(VOTE_RESP, 6, "MsgVoteResp")                                           \
-    X(SNAP, 7, "MsgSnap")                                                    \
-    X(HEARTBEAT, 8, "MsgHeartbeat")                                          \
-    X(HEARTBEAT_RESP, 9, "MsgHeartbeatResp")                                 \
-    X(UNREACHABLE, 10, "MsgUnreachable")      /* local */                    \
-    X(SNAP_STATUS, 11, "MsgSnapStatus")       /* local */                    \
-    X(CHECK_QUORUM, 12, "MsgCheckQuorum")     /* local */                    \
-    X(TRANSFER_LEADER, 13, "MsgTransferLeader")                              \
-    X(TIMEOUT_NOW, 14, "MsgTimeoutNow")                                      \
-    X(READ_INDEX, 15, "MsgReadIndex")                                        \
-    X(READ_INDEX_RESP, 16, "MsgReadIndexResp")                               \
-    X(PRE_VOTE, 17, "MsgPreVote")                                            \
+#define RAFTHTTP_MSG_TYPE_MAP(X)                                               \
+    X(HUP, 0, "MsgHup")   /* local, never sent */                              \
+    X(BEAT, 1, "MsgBeat") /* local */                                          \
+    X(PROP, 2, "MsgProp")                                                      \
+    X(APP, 3, "MsgApp")                                                        \
+    X(APP_RESP, 4, "MsgAppResp")                                               \
+    X(VOTE, 5, "MsgVote")                                                      \
+    X(VOTE_RESP, 6, "MsgVoteResp")                                             \
+    X(SNAP, 7, "MsgSnap")                                                      \
+    X(HEARTBEAT, 8, "MsgHeartbeat")                                            \
+    X(HEARTBEAT_RESP, 9, "MsgHeartbeatResp")                                   \
+    X(UNREACHABLE, 10, "MsgUnreachable")  /* local */                          \
+    X(SNAP_STATUS, 11, "MsgSnapStatus")   /* local */                          \
+    X(CHECK_QUORUM, 12, "MsgCheckQuorum") /* local */                          \
+    X(TRANSFER_LEADER, 13, "MsgTransferLeader")                                \
+    X(TIMEOUT_NOW, 14, "MsgTimeoutNow")                                        \
+    X(READ_INDEX, 15, "MsgReadIndex")                                          \
+    X(READ_INDEX_RESP, 16, "MsgReadIndexResp")                                 \
+    X(PRE_VOTE, 17, "MsgPreVote")                                              \
     X(PRE_VOTE_RESP, 18, "MsgPreVoteResp")
 
 /* The table above is the single source of the enum and of the names. */
@@ -123,8 +123,8 @@ enum rafthttp_msg_type {
 
 enum rafthttp_entry_type {
     RAFTHTTP_ENTRY_NORMAL = 0,
-    RAFTHTTP_ENTRY_CONF_CHANGE = 1,    /* data holds a raftpb ConfChange */
-    RAFTHTTP_ENTRY_CONF_CHANGE_V2 = 2  /* data holds a raftpb ConfChangeV2 */
+    RAFTHTTP_ENTRY_CONF_CHANGE = 1,   /* data holds a raftpb ConfChange */
+    RAFTHTTP_ENTRY_CONF_CHANGE_V2 = 2 /* data holds a raftpb ConfChangeV2 */
 };
 
 /*
@@ -146,15 +146,15 @@ struct rafthttp_entry {
 
 /* Each list is an array of n_<name> IDs; NULL when empty. */
 struct rafthttp_conf_state {
-    const uint64_t *voters;          /* 1 */
+    const uint64_t *voters; /* 1 */
     size_t n_voters;
-    const uint64_t *learners;        /* 2 */
+    const uint64_t *learners; /* 2 */
     size_t n_learners;
     const uint64_t *voters_outgoing; /* 3 */
     size_t n_voters_outgoing;
-    const uint64_t *learners_next;   /* 4 */
+    const uint64_t *learners_next; /* 4 */
     size_t n_learners_next;
-    bool auto_leave;                 /* 5 */
+    bool auto_leave; /* 5 */
 };
 
 struct rafthttp_snapshot {
@@ -163,23 +163,23 @@ struct rafthttp_snapshot {
         struct rafthttp_conf_state conf_state; /* 1 */
         uint64_t index;                        /* 2 */
         uint64_t term;                         /* 3 */
-    } metadata;                 /* 2 */
+    } metadata;                                /* 2 */
 };
 
 struct rafthttp_message {
-    int32_t type;                          /* 1, enum rafthttp_msg_type */
-    uint64_t to;                           /* 2 */
-    uint64_t from;                         /* 3 */
-    uint64_t term;                         /* 4 */
-    uint64_t log_term;                     /* 5 */
-    uint64_t index;                        /* 6 */
-    const struct rafthttp_entry *entries;  /* 7, n_entries of them */
+    int32_t type;                         /* 1, enum rafthttp_msg_type */
+    uint64_t to;                          /* 2 */
+    uint64_t from;                        /* 3 */
+    uint64_t term;                        /* 4 */
+    uint64_t log_term;                    /* 5 */
+    uint64_t index;                       /* 6 */
+    const struct rafthttp_entry *entries; /* 7, n_entries of them */
     size_t n_entries;
-    uint64_t commit;                       /* 8 */
-    struct rafthttp_snapshot snapshot;     /* 9 */
-    bool reject;                           /* 10 */
-    uint64_t reject_hint;                  /* 11 */
-    struct rafthttp_bytes context;         /* 12 */
+    uint64_t commit;                   /* 8 */
+    struct rafthttp_snapshot snapshot; /* 9 */
+    bool reject;                       /* 10 */
+    uint64_t reject_hint;              /* 11 */
+    struct rafthttp_bytes context;     /* 12 */
 };
 
 /* ------------------------------------------------------------ member IDs */
@@ -273,9 +273,8 @@ enum rafthttp_log_level {
  * with the transport's lock held: it must return quickly and must not call
  * rafthttp_* functions. Repeated events are merged before they get here.
  */
-typedef void (*rafthttp_log_fn)(enum rafthttp_log_level level,
-                                const char *msg, const char *fields,
-                                void *user_data);
+typedef void (*rafthttp_log_fn)(enum rafthttp_log_level level, const char *msg,
+                                const char *fields, void *user_data);
 
 /*
  * etcd's member ID (membership.NewMember with no timestamp): the first 8
@@ -336,12 +335,12 @@ RAFTHTTP_API int rafthttp_cluster_id(const uint64_t *member_ids, size_t n,
  * a server whose certificate names another member than the one we dial.
  */
 struct rafthttp_tls {
-    const char *cert_file;       /* PEM certificate (chain) we present */
-    const char *key_file;        /* its PEM private key */
-    const char *trusted_ca_file; /* PEM CAs peers' certificates chain to */
-    const char *trusted_ca_dir;  /* or a directory of them (c_rehash'd) */
-    bool client_cert_auth;       /* --peer-client-cert-auth */
-    const char *allowed_cn;      /* --peer-cert-allowed-cn; NULL: any */
+    const char *cert_file;        /* PEM certificate (chain) we present */
+    const char *key_file;         /* its PEM private key */
+    const char *trusted_ca_file;  /* PEM CAs peers' certificates chain to */
+    const char *trusted_ca_dir;   /* or a directory of them (c_rehash'd) */
+    bool client_cert_auth;        /* --peer-client-cert-auth */
+    const char *allowed_cn;       /* --peer-cert-allowed-cn; NULL: any */
     const char *allowed_hostname; /* --peer-cert-allowed-hostname; NULL */
     bool bind_member_id;
     /*
@@ -404,7 +403,7 @@ struct rafthttp_config {
      * the database that follows (etcd 3.4: none; 3.5: 1 TiB; later: 64 MiB).
      */
     size_t max_snapshot_head_bytes;
-    unsigned dial_timeout_ms;    /* TCP connect (etcd: 1 s + election) */
+    unsigned dial_timeout_ms; /* TCP connect (etcd: 1 s + election) */
     /*
      * A stream that delivers no byte for this long is dead (etcd's
      * ConnReadTimeout); link heartbeats go out every third of it.
@@ -451,7 +450,7 @@ struct rafthttp_config {
     unsigned snapshot_response_timeout_ms;
     const struct rafthttp_raft_ops *raft_ops; /* borrowed, must outlive t */
     void *raft_user_data;
-    rafthttp_log_fn log;         /* NULL: one line per event to stderr */
+    rafthttp_log_fn log; /* NULL: one line per event to stderr */
     void *log_user_data;
     enum rafthttp_log_level log_level; /* events below it are dropped */
     const struct rafthttp_allocator *allocator; /* NULL: libc; borrowed */
@@ -493,15 +492,15 @@ RAFTHTTP_API int rafthttp_transport_stop(struct rafthttp_transport *t);
 RAFTHTTP_API void rafthttp_transport_free(struct rafthttp_transport *t);
 
 /* The last detailed error text of t ("" if none). Valid until next call. */
-RAFTHTTP_API const char *rafthttp_transport_errmsg(
-    struct rafthttp_transport *t);
+RAFTHTTP_API const char *
+rafthttp_transport_errmsg(struct rafthttp_transport *t);
 
 /*
  * The port the server listens on for listen URL i (useful with port 0),
  * or 0 when not listening.
  */
-RAFTHTTP_API unsigned rafthttp_transport_listen_port(
-    struct rafthttp_transport *t, size_t i);
+RAFTHTTP_API unsigned
+rafthttp_transport_listen_port(struct rafthttp_transport *t, size_t i);
 
 /*
  * Sends messages (copied before return; never waits on the network).
@@ -530,8 +529,8 @@ RAFTHTTP_API int rafthttp_transport_add_peer(struct rafthttp_transport *t,
  */
 RAFTHTTP_API int rafthttp_transport_remove_peer(struct rafthttp_transport *t,
                                                 uint64_t id);
-RAFTHTTP_API void rafthttp_transport_remove_all_peers(
-    struct rafthttp_transport *t);
+RAFTHTTP_API void
+rafthttp_transport_remove_all_peers(struct rafthttp_transport *t);
 
 /*
  * Replaces a peer's URLs (copied); running streams stay up. Returns 0,
@@ -555,39 +554,39 @@ RAFTHTTP_API int rafthttp_transport_add_remote(struct rafthttp_transport *t,
 /* Peer state, as etcd's peerStatus plus what the transport counted. */
 struct rafthttp_peer_status {
     bool active;
-    int64_t active_since_ms;  /* wall clock, Unix ms; 0 while inactive */
-    char reason[128];         /* why it is inactive ("" when active) */
-    bool msgapp_writer;       /* the peer's msgapp stream is attached */
-    bool message_writer;      /* the peer's message stream is attached */
-    bool msgapp_reader;       /* our msgapp stream from the peer is up */
-    bool message_reader;      /* our message stream from the peer is up */
-    size_t queued_bytes;      /* waiting to be written to the peer */
-    uint64_t sent_msgs;       /* handed to a stream or the pipeline */
-    uint64_t received_msgs;   /* decoded from the peer */
-    uint64_t dropped_msgs;    /* sends that were dropped */
+    int64_t active_since_ms;     /* wall clock, Unix ms; 0 while inactive */
+    char reason[128];            /* why it is inactive ("" when active) */
+    bool msgapp_writer;          /* the peer's msgapp stream is attached */
+    bool message_writer;         /* the peer's message stream is attached */
+    bool msgapp_reader;          /* our msgapp stream from the peer is up */
+    bool message_reader;         /* our message stream from the peer is up */
+    size_t queued_bytes;         /* waiting to be written to the peer */
+    uint64_t sent_msgs;          /* handed to a stream or the pipeline */
+    uint64_t received_msgs;      /* decoded from the peer */
+    uint64_t dropped_msgs;       /* sends that were dropped */
     size_t msgapp_queued_bytes;  /* waiting on the msgapp stream */
     size_t message_queued_bytes; /* waiting on the message stream */
     unsigned pipeline_queued;    /* messages waiting for a POST */
     /* /raft/probing, as etcd's prober: every 4 s. */
-    bool probe_healthy;       /* the last probe was answered */
-    double rtt_s;             /* smoothed round-trip time */
-    double clock_diff_s;      /* our clock minus the peer's, less rtt/2 */
+    bool probe_healthy;  /* the last probe was answered */
+    double rtt_s;        /* smoothed round-trip time */
+    double clock_diff_s; /* our clock minus the peer's, less rtt/2 */
     uint64_t probes;
     uint64_t probe_failures;
 };
 
 /* Fills *st. Returns 0 or RAFTHTTP_EPEER_NOT_FOUND. */
-RAFTHTTP_API int rafthttp_transport_peer_status(
-    struct rafthttp_transport *t, uint64_t id,
-    struct rafthttp_peer_status *st);
+RAFTHTTP_API int
+rafthttp_transport_peer_status(struct rafthttp_transport *t, uint64_t id,
+                               struct rafthttp_peer_status *st);
 
 /* etcd's ActiveSince: Unix ms since the peer became active, 0 if not. */
-RAFTHTTP_API int64_t rafthttp_transport_active_since(
-    struct rafthttp_transport *t, uint64_t id);
+RAFTHTTP_API int64_t
+rafthttp_transport_active_since(struct rafthttp_transport *t, uint64_t id);
 
 /* etcd's ActivePeers: how many peers are active. */
-RAFTHTTP_API size_t rafthttp_transport_active_peers(
-    struct rafthttp_transport *t);
+RAFTHTTP_API size_t
+rafthttp_transport_active_peers(struct rafthttp_transport *t);
 
 /*
  * Test hooks, as etcd's: a paused transport (or a cut peer) drops every
@@ -638,9 +637,10 @@ struct rafthttp_snapshot_source {
  * source), RAFTHTTP_EPEER_NOT_FOUND, RAFTHTTP_EAGAIN (one is in flight to
  * that peer), RAFTHTTP_ESTOPPED, RAFTHTTP_ENOMEM.
  */
-RAFTHTTP_API int rafthttp_transport_send_snapshot(
-    struct rafthttp_transport *t, const struct rafthttp_message *m,
-    const struct rafthttp_snapshot_source *src);
+RAFTHTTP_API int
+rafthttp_transport_send_snapshot(struct rafthttp_transport *t,
+                                 const struct rafthttp_message *m,
+                                 const struct rafthttp_snapshot_source *src);
 
 /*
  * Serving the /raft paths from the application's own libmicrohttpd daemon
@@ -657,12 +657,13 @@ RAFTHTTP_API int rafthttp_transport_send_snapshot(
  * be started. Shut down in this order: rafthttp_transport_stop (it ends the
  * streams it parked in the daemon), MHD_stop_daemon, rafthttp_transport_free.
  */
-RAFTHTTP_API int rafthttp_transport_mhd_access(
-    struct rafthttp_transport *t, void *connection, const char *url,
-    const char *method, const char *upload_data, size_t *upload_data_size,
-    void **con_cls);
-RAFTHTTP_API void rafthttp_transport_mhd_completed(
-    struct rafthttp_transport *t, void **con_cls);
+RAFTHTTP_API int
+rafthttp_transport_mhd_access(struct rafthttp_transport *t, void *connection,
+                              const char *url, const char *method,
+                              const char *upload_data, size_t *upload_data_size,
+                              void **con_cls);
+RAFTHTTP_API void rafthttp_transport_mhd_completed(struct rafthttp_transport *t,
+                                                   void **con_cls);
 
 /*
  * The transport's metrics in Prometheus text exposition format, with
@@ -675,8 +676,7 @@ RAFTHTTP_API void rafthttp_transport_mhd_completed(
  * needed (call again with cap > *len), RAFTHTTP_ENOMEM.
  */
 RAFTHTTP_API int rafthttp_transport_metrics(struct rafthttp_transport *t,
-                                            char *buf, size_t cap,
-                                            size_t *len);
+                                            char *buf, size_t cap, size_t *len);
 
 /*
  * etcd's leader stats JSON (v2 /stats/leader shape): this member as leader
@@ -692,27 +692,28 @@ RAFTHTTP_API int rafthttp_transport_leader_stats(struct rafthttp_transport *t,
  * as the membership changes. json is copied; NULL stops serving it.
  * Returns 0, RAFTHTTP_EINVAL or RAFTHTTP_ENOMEM. Any thread.
  */
-RAFTHTTP_API int rafthttp_transport_set_members_json(
-    struct rafthttp_transport *t, const char *json);
+RAFTHTTP_API int
+rafthttp_transport_set_members_json(struct rafthttp_transport *t,
+                                    const char *json);
 
 /*
  * Why messages were dropped: indexes of rafthttp_stats.dropped. The third
  * column is the reason's label in the metrics
  * (rafthttp_dropped_messages_total{reason="..."}).
  */
-#define RAFTHTTP_DROP_REASON_MAP(X)                                          \
-    X(QUEUE_BYTES, 0, "queue_bytes")     /* a byte budget was full */        \
-    X(QUEUE_MSGS, 1, "queue_msgs")       /* the pipeline queue was full */   \
-    X(NO_CONNECTION, 2, "no_connection") /* the connection failed */         \
-    X(PAUSED, 3, "paused")               /* paused or cut */                 \
-    X(REMOVED, 4, "removed")             /* the peer removed, t stopped */   \
+#define RAFTHTTP_DROP_REASON_MAP(X)                                            \
+    X(QUEUE_BYTES, 0, "queue_bytes")     /* a byte budget was full */          \
+    X(QUEUE_MSGS, 1, "queue_msgs")       /* the pipeline queue was full */     \
+    X(NO_CONNECTION, 2, "no_connection") /* the connection failed */           \
+    X(PAUSED, 3, "paused")               /* paused or cut */                   \
+    X(REMOVED, 4, "removed")             /* the peer removed, t stopped */     \
     X(RECV_FULL, 5, "recv_full")         /* process() was behind */
 
 enum rafthttp_drop_reason {
 #define RAFTHTTP_DROP_ENUM(name, value, text) RAFTHTTP_DROP_##name = (value),
     RAFTHTTP_DROP_REASON_MAP(RAFTHTTP_DROP_ENUM)
 #undef RAFTHTTP_DROP_ENUM
-    RAFTHTTP_DROP_REASONS = 6
+        RAFTHTTP_DROP_REASONS = 6
 };
 
 /* Transport-wide counters. */

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# House rules a compiler does not check (../shared/docs/style.md): no banned
-# functions in the library, and no raw malloc/free outside src/common/alloc.c.
+# House rules a compiler does not check (../shared/docs/style.md): the tree
+# is formatted by its .clang-format (clang-format 14, as Debian ships it), no
+# banned functions in the library, and no raw malloc/free outside
+# src/common/alloc.c. scripts/check-layers.py checks the shape of the built
+# objects (layers, adapters, tool prefixes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +18,27 @@ if grep -rnE "$raw" src --include='*.c' | grep -v '^src/common/alloc.c:' |
    grep -vE '(->|\.)(malloc|realloc|free)\('; then
   echo "check-style: raw allocation outside src/common/alloc.c"
   status=1
+fi
+if ! command -v clang-format >/dev/null; then
+  echo "check-style: clang-format is not installed (scripts/deps.sh installs it)"
+  status=1
+else
+  # Generated code and Go's golden files are not ours to format.
+  mapfile -t sources < <(git ls-files '*.c' '*.h' 2>/dev/null ||
+    find src include tools tests -name '*.[ch]')
+  unformatted=()
+  if ! clang-format --dry-run --Werror "${sources[@]}" >/dev/null 2>&1; then
+    for f in "${sources[@]}"; do
+      if ! clang-format --dry-run --Werror "$f" >/dev/null 2>&1; then
+        unformatted+=("$f")
+      fi
+    done
+  fi
+  if [ ${#unformatted[@]} -gt 0 ]; then
+    echo "check-style: not formatted (run clang-format -i on them):"
+    printf '  %s\n' "${unformatted[@]}"
+    status=1
+  fi
 fi
 [ $status -eq 0 ] && echo "check-style: ok"
 exit $status

@@ -10,6 +10,7 @@ packages=(
   golang-go golang-etcd-server-dev etcd-server etcd-client curl python3
   openssl
   gnuplot-nox
+  clang-format
 )
 
 missing=()

@@ -39,9 +39,9 @@ char *rh_strdup(const struct rafthttp_allocator *a, const char *s);
  * release builds both checks compile away.
  */
 enum rh_lock_rank {
-    RH_LOCK_TRANSPORT = 1, /* t->mu: peers, queues, mailboxes, I/O state */
-    RH_LOCK_TLS = 2,       /* rh_tls.mu: certificates and trust list */
-    RH_LOCK_LOG = 3,       /* rh_logger.mu: merge slots */
+    RH_LOCK_TRANSPORT = 1,   /* t->mu: peers, queues, mailboxes, I/O state */
+    RH_LOCK_TLS = 2,         /* rh_tls.mu: certificates and trust list */
+    RH_LOCK_LOG = 3,         /* rh_logger.mu: merge slots */
     RH_LOCK_TLS_REGISTRY = 4 /* the TLS server registry (a leaf) */
 };
 
@@ -50,7 +50,10 @@ struct rh_mutex {
     enum rh_lock_rank rank;
 };
 
-#define RH_MUTEX_INITIALIZER(rank) {PTHREAD_MUTEX_INITIALIZER, (rank)}
+#define RH_MUTEX_INITIALIZER(rank)                                             \
+    {                                                                          \
+        PTHREAD_MUTEX_INITIALIZER, (rank)                                      \
+    }
 
 void rh_mutex_init(struct rh_mutex *mu, enum rh_lock_rank rank);
 void rh_mutex_destroy(struct rh_mutex *mu);
@@ -168,8 +171,8 @@ int rh_semver_cmp_major_minor(const struct rh_semver *a,
  * "host:port" (an IPv6 host in brackets), nothing after the port.
  */
 struct rh_url {
-    char scheme[8];  /* "http" or "https" */
-    char host[256];  /* without brackets */
+    char scheme[8]; /* "http" or "https" */
+    char host[256]; /* without brackets */
     unsigned port;
 };
 
@@ -200,16 +203,16 @@ uint64_t rh_rand_next(uint64_t *state);
  * any lock held.
  */
 struct rh_log_slot {
-    uint64_t key;      /* hash of message and fields, 0 when free */
-    int64_t since_ms;  /* when this key was last written out */
-    unsigned merged;   /* events suppressed since then */
+    uint64_t key;     /* hash of message and fields, 0 when free */
+    int64_t since_ms; /* when this key was last written out */
+    unsigned merged;  /* events suppressed since then */
 };
 
 struct rh_logger {
-    rafthttp_log_fn fn;          /* NULL: stderr */
+    rafthttp_log_fn fn; /* NULL: stderr */
     void *ud;
     enum rafthttp_log_level level;
-    struct rh_mutex mu;          /* guards slots */
+    struct rh_mutex mu; /* guards slots */
     struct rh_log_slot slots[RH_LOG_MERGE_SLOTS];
 };
 
@@ -243,8 +246,7 @@ struct rh_verdict {
 };
 
 /* Fills *v with an http.Error answer; returns false, for "refused". */
-static inline bool rh_refuse(struct rh_verdict *v, int status,
-                             const char *body)
+static inline bool rh_refuse(struct rh_verdict *v, int status, const char *body)
 {
     *v = (struct rh_verdict){.status = status, .body = body};
     return false;

@@ -81,8 +81,8 @@ int rafthttp_config_validate(const struct rafthttp_config *cfg)
         return RAFTHTTP_EINVAL;
     }
     const struct rafthttp_allocator *a = cfg->allocator;
-    if (a != NULL && (a->malloc == NULL || a->realloc == NULL ||
-                      a->free == NULL)) {
+    if (a != NULL &&
+        (a->malloc == NULL || a->realloc == NULL || a->free == NULL)) {
         return RAFTHTTP_EINVAL;
     }
     return 0;

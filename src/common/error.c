@@ -6,8 +6,8 @@ const char *rafthttp_strerror(int err)
     switch (err) {
     case 0:
         return "success";
-#define RH_ERR_TEXT(name, value, text)                                       \
-    case (value):                                                            \
+#define RH_ERR_TEXT(name, value, text)                                         \
+    case (value):                                                              \
         return (text);
         RAFTHTTP_ERRNO_MAP(RH_ERR_TEXT)
 #undef RH_ERR_TEXT

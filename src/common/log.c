@@ -15,11 +15,10 @@
 /* Identical events within this window are merged into one line. */
 #define RH_LOG_MERGE_MS 5000
 
-static const char *const level_names[] = {
-    [RAFTHTTP_LOG_DEBUG] = "DEBUG",
-    [RAFTHTTP_LOG_INFO] = "INFO",
-    [RAFTHTTP_LOG_WARN] = "WARN",
-    [RAFTHTTP_LOG_ERROR] = "ERROR"};
+static const char *const level_names[] = {[RAFTHTTP_LOG_DEBUG] = "DEBUG",
+                                          [RAFTHTTP_LOG_INFO] = "INFO",
+                                          [RAFTHTTP_LOG_WARN] = "WARN",
+                                          [RAFTHTTP_LOG_ERROR] = "ERROR"};
 
 const char *rh_log_level_name(enum rafthttp_log_level level)
 {
@@ -91,7 +90,8 @@ static void write_stderr(enum rafthttp_log_level level, const char *msg,
     gmtime_r(&ts.tv_sec, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
     fprintf(stderr, "%s.%03ldZ %s %s%s%s\n", when, ts.tv_nsec / 1000000,
-            rh_log_level_name(level), msg, fields[0] != '\0' ? " " : "", fields);
+            rh_log_level_name(level), msg, fields[0] != '\0' ? " " : "",
+            fields);
 }
 
 void rh_log(struct rh_logger *lg, enum rafthttp_log_level level,

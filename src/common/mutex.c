@@ -41,13 +41,14 @@ static void note_locked(const struct rh_mutex *mu)
 
 static void note_unlocked(const struct rh_mutex *mu)
 {
-    for (int i = n_held - 1; i >= 0; i--) {
+    bool holding = false; /* unlocking what this thread holds */
+    for (int i = n_held - 1; i >= 0 && !holding; i--) {
         if (held[i] == mu) {
             held[i] = held[--n_held];
-            return;
+            holding = true;
         }
     }
-    assert(!"unlocking a lock this thread does not hold");
+    assert(holding);
 }
 
 void rh_mutex_lock(struct rh_mutex *mu)

@@ -461,8 +461,8 @@ static const struct family families[] = {
      "Bytes queued on the message stream to a peer, not yet written.",
      FAM_GAUGE, LABELS_TO, V_MESSAGE_QUEUED},
     {"rafthttp_msgapp_stream_queued_bytes",
-     "Bytes queued on the msgapp stream to a peer, not yet written.",
-     FAM_GAUGE, LABELS_TO, V_MSGAPP_QUEUED},
+     "Bytes queued on the msgapp stream to a peer, not yet written.", FAM_GAUGE,
+     LABELS_TO, V_MSGAPP_QUEUED},
     {"rafthttp_peer_dropped_messages_total",
      "Total number of messages to a peer that were dropped.", FAM_COUNTER,
      LABELS_TO, V_DROPPED},
@@ -619,8 +619,8 @@ static void put_drops(struct out *o, const struct family *f,
     bool by_reason = f->labels == LABELS_REASON;
     int n = by_reason ? RAFTHTTP_DROP_REASONS : RAFTHTTP_MSG_TYPE_COUNT + 1;
     for (int i = 0; i < n; i++) {
-        const char *name = by_reason ? rh_drop_reason_name(i)
-                                     : rh_msg_type_name(i);
+        const char *name =
+            by_reason ? rh_drop_reason_name(i) : rh_msg_type_name(i);
         struct labels l = {{by_reason ? "reason" : "type", NULL},
                            {name != NULL ? name : "other", NULL},
                            1};

@@ -15,7 +15,7 @@
 /* A Prometheus histogram with fixed upper bounds (le) and a +Inf bucket. */
 #define RH_HIST_MAX_BUCKETS 16
 struct rh_histogram {
-    const double *bounds;   /* upper bounds, ascending, n_bounds of them */
+    const double *bounds; /* upper bounds, ascending, n_bounds of them */
     size_t n_bounds;
     uint64_t counts[RH_HIST_MAX_BUCKETS + 1]; /* per bucket, last: +Inf */
     uint64_t count;
@@ -34,9 +34,9 @@ void rh_histogram_observe(struct rh_histogram *h, double v);
 struct rh_follower_stats {
     double current_ms;
     double average_ms;
-    double sum_sq_ms;   /* for the standard deviation */
-    double avg_sq_ms;   /* Go's averageSquare: what the deviation uses */
-    double min_ms;      /* 2^63 as etcd's fresh follower shows */
+    double sum_sq_ms; /* for the standard deviation */
+    double avg_sq_ms; /* Go's averageSquare: what the deviation uses */
+    double min_ms;    /* 2^63 as etcd's fresh follower shows */
     double max_ms;
     uint64_t success;
     uint64_t fail;
@@ -53,26 +53,28 @@ void rh_follower_fail(struct rh_follower_stats *f);
 /* Everything kept per peer (label values are its hex ID). */
 struct rh_peer_metrics {
     uint64_t id;
-    bool active;                    /* etcd_network_active_peers */
-    uint64_t disconnects;           /* ..._disconnected_peers_total */
-    uint64_t sent_bytes;            /* ..._peer_sent_bytes_total */
-    uint64_t received_bytes;        /* ..._peer_received_bytes_total */
-    uint64_t sent_failures;         /* ..._peer_sent_failures_total */
-    uint64_t received_failures;     /* ..._peer_received_failures_total */
-    uint64_t snap_send_success;     /* ..._snapshot_send_success */
-    uint64_t snap_send_failures;    /* ..._snapshot_send_failures */
-    uint64_t snap_send_inflight;    /* ..._snapshot_send_inflights_total */
-    uint64_t snap_recv_success;     /* ..._snapshot_receive_success */
-    uint64_t snap_recv_failures;    /* ..._snapshot_receive_failures */
-    uint64_t snap_recv_inflight;    /* ..._snapshot_receive_inflights_total */
-    struct rh_histogram rtt;        /* ..._peer_round_trip_time_seconds */
-    struct rh_histogram snap_send_s; /* ..._snapshot_send_total_duration_seconds */
-    struct rh_histogram snap_recv_s; /* ..._snapshot_receive_total_duration_seconds */
+    bool active;                 /* etcd_network_active_peers */
+    uint64_t disconnects;        /* ..._disconnected_peers_total */
+    uint64_t sent_bytes;         /* ..._peer_sent_bytes_total */
+    uint64_t received_bytes;     /* ..._peer_received_bytes_total */
+    uint64_t sent_failures;      /* ..._peer_sent_failures_total */
+    uint64_t received_failures;  /* ..._peer_received_failures_total */
+    uint64_t snap_send_success;  /* ..._snapshot_send_success */
+    uint64_t snap_send_failures; /* ..._snapshot_send_failures */
+    uint64_t snap_send_inflight; /* ..._snapshot_send_inflights_total */
+    uint64_t snap_recv_success;  /* ..._snapshot_receive_success */
+    uint64_t snap_recv_failures; /* ..._snapshot_receive_failures */
+    uint64_t snap_recv_inflight; /* ..._snapshot_receive_inflights_total */
+    struct rh_histogram rtt;     /* ..._peer_round_trip_time_seconds */
+    struct rh_histogram
+        snap_send_s; /* ..._snapshot_send_total_duration_seconds */
+    struct rh_histogram
+        snap_recv_s; /* ..._snapshot_receive_total_duration_seconds */
     /* Queue gauges and drops (ours; field-notes T4). */
     size_t queued_bytes;
     uint64_t queued_msgs;
-    size_t msgapp_queued;           /* bytes on the msgapp stream */
-    size_t message_queued;          /* bytes on the message stream */
+    size_t msgapp_queued;  /* bytes on the msgapp stream */
+    size_t message_queued; /* bytes on the message stream */
     uint64_t dropped;
     struct rh_follower_stats follower;
 };

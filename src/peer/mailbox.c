@@ -231,8 +231,8 @@ void rh_inbox_post(struct rh_inbox *in, struct rh_mailbox *mb,
     ready_push(in, mb);
 }
 
-void rh_inbox_report(struct rh_inbox *in, enum rh_event_kind kind,
-                     uint64_t id, int status, const char *detail)
+void rh_inbox_report(struct rh_inbox *in, enum rh_event_kind kind, uint64_t id,
+                     int status, const char *detail)
 {
     struct rh_event *ev = rh_inbox_event(in);
     if (ev == NULL) {

@@ -67,9 +67,8 @@ void rh_peer_unref(struct rh_peer_table *pt, struct rh_peer *p)
     }
 }
 
-int rh_peer_add(struct rh_peer_table *pt, uint64_t id,
-                const char *const *urls, size_t n, bool remote,
-                enum rh_peer_added *what)
+int rh_peer_add(struct rh_peer_table *pt, uint64_t id, const char *const *urls,
+                size_t n, bool remote, enum rh_peer_added *what)
 {
     RH_ASSERT_HELD(pt->mu);
     struct rh_peer *old = rh_peer_find(pt, id);

@@ -41,7 +41,7 @@
 
 /* etcd's urlPicker: a sorted list and the one in use. */
 struct rh_urlpick {
-    char **urls;   /* copies, sorted */
+    char **urls; /* copies, sorted */
     size_t n;
     size_t picked; /* index of the URL in use */
 };
@@ -104,10 +104,10 @@ struct rh_mailbox {
     size_t bytes;                 /* message bytes waiting */
     size_t limit;                 /* bytes beyond which messages are dropped */
     enum rh_pool pool;
-    bool ready;                   /* on the pool's ready list */
-    bool busy;                    /* a delivery thread runs its events */
+    bool ready; /* on the pool's ready list */
+    bool busy;  /* a delivery thread runs its events */
     struct rh_mailbox *next_ready;
-    struct rh_peer *peer;         /* owner, or NULL for the inbox's own */
+    struct rh_peer *peer; /* owner, or NULL for the inbox's own */
 };
 
 /*
@@ -116,17 +116,17 @@ struct rh_mailbox {
  * the I/O side (it is called under the lock).
  */
 struct rh_inbox {
-    struct rh_mutex *mu;                    /* the transport lock */
+    struct rh_mutex *mu; /* the transport lock */
     const struct rafthttp_allocator *alloc;
-    pthread_cond_t work_cv[RH_POOLS];       /* a pool has a ready mailbox */
+    pthread_cond_t work_cv[RH_POOLS]; /* a pool has a ready mailbox */
     struct rh_mailbox *ready_head[RH_POOLS];
     struct rh_mailbox *ready_tail[RH_POOLS];
-    struct rh_event *spare_events;          /* recycled event structs */
+    struct rh_event *spare_events; /* recycled event structs */
     size_t n_spare_events;
-    bool stopping;                          /* only reports go out now */
-    struct rh_mailbox control;              /* reports */
-    struct rh_mailbox pipe_recv;            /* POST /raft, snapshots */
-    struct rh_mailbox pipe_prop;            /* POST /raft proposals */
+    bool stopping;               /* only reports go out now */
+    struct rh_mailbox control;   /* reports */
+    struct rh_mailbox pipe_recv; /* POST /raft, snapshots */
+    struct rh_mailbox pipe_prop; /* POST /raft proposals */
     void (*answer)(void *ud, struct rh_reply *r, int result);
     void *answer_ud;
 };
@@ -150,8 +150,8 @@ struct rh_event *rh_inbox_event(struct rh_inbox *in);
 void rh_inbox_post(struct rh_inbox *in, struct rh_mailbox *mb,
                    struct rh_event *ev);
 /* Queues a report on the control mailbox (lost only to ENOMEM). */
-void rh_inbox_report(struct rh_inbox *in, enum rh_event_kind kind,
-                     uint64_t id, int status, const char *detail);
+void rh_inbox_report(struct rh_inbox *in, enum rh_event_kind kind, uint64_t id,
+                     int status, const char *detail);
 /*
  * Queues a received message for process(); MsgProp goes to propq.
  * Returns false (and frees msg) when the mailbox is over its limit or
@@ -195,28 +195,28 @@ void rh_inbox_forget_replies(struct rh_inbox *in);
 /* ----------------------------------------------------------------- peer */
 
 struct rh_peer {
-    struct rh_peer *next;             /* the table's list */
+    struct rh_peer *next; /* the table's list */
     uint64_t id;
     char id_str[RAFTHTTP_ID_STRLEN];
     int refs;
-    bool removed;                     /* unlinked; tear down, then free */
-    bool remote;                      /* pipeline only */
-    bool cut;                         /* test hook: drop everything */
+    bool removed; /* unlinked; tear down, then free */
+    bool remote;  /* pipeline only */
+    bool cut;     /* test hook: drop everything */
     struct rh_urlpick picker;
     bool active;
-    int64_t active_since_ms;          /* wall clock */
-    char reason[128];                 /* why inactive */
+    int64_t active_since_ms; /* wall clock */
+    char reason[128];        /* why inactive */
     struct rh_stream_writer writers[RH_STREAM_TYPES];
     struct rh_stream_reader readers[RH_STREAM_TYPES];
     struct rh_pipeline pipeline;
     struct rh_mailbox recvq;
     struct rh_mailbox propq;
-    bool unreachable_pending;         /* a report is already queued */
-    struct rh_snap_upload *snap;      /* the snapshot in flight, or NULL */
-    struct rh_probe_status probe;     /* /raft/probing health and RTT */
-    bool probing;                     /* a probe is under way */
-    struct rh_peer_metrics metrics;   /* etcd's peer metrics, and ours */
-    size_t queued_bytes;              /* writers + pipeline */
+    bool unreachable_pending;       /* a report is already queued */
+    struct rh_snap_upload *snap;    /* the snapshot in flight, or NULL */
+    struct rh_probe_status probe;   /* /raft/probing health and RTT */
+    bool probing;                   /* a probe is under way */
+    struct rh_peer_metrics metrics; /* etcd's peer metrics, and ours */
+    size_t queued_bytes;            /* writers + pipeline */
     uint64_t sent_msgs;
     uint64_t received_msgs;
     uint64_t dropped_msgs;
@@ -228,17 +228,17 @@ struct rh_peer_table {
     const struct rafthttp_allocator *alloc;
     const struct rafthttp_config *cfg; /* the transport's copy */
     struct rh_logger *log;
-    struct rh_mutex *mu;               /* the transport lock: guards all */
+    struct rh_mutex *mu; /* the transport lock: guards all */
     struct rh_inbox *inbox;
     uint64_t local_id;
-    struct rh_peer *list;              /* peers and remotes */
-    struct rh_peer *removed;           /* unlinked, connections to close */
-    bool open;                         /* started and not stopping */
-    bool paused;                       /* test hook: drop both ways */
-    size_t queued_bytes;               /* all peers' send queues */
+    struct rh_peer *list;    /* peers and remotes */
+    struct rh_peer *removed; /* unlinked, connections to close */
+    bool open;               /* started and not stopping */
+    bool paused;             /* test hook: drop both ways */
+    size_t queued_bytes;     /* all peers' send queues */
     struct rafthttp_stats stats;
-    uint64_t rng;                      /* redial jitter */
-    uint64_t next_gen;                 /* stream connection numbers */
+    uint64_t rng;      /* redial jitter */
+    uint64_t next_gen; /* stream connection numbers */
 };
 
 void rh_peer_table_init(struct rh_peer_table *pt,
@@ -265,9 +265,8 @@ enum rh_peer_added {
  * Adds a peer, or a remote when remote is set (urls copied). Returns 0
  * with *what, or RAFTHTTP_ENOMEM.
  */
-int rh_peer_add(struct rh_peer_table *pt, uint64_t id,
-                const char *const *urls, size_t n, bool remote,
-                enum rh_peer_added *what);
+int rh_peer_add(struct rh_peer_table *pt, uint64_t id, const char *const *urls,
+                size_t n, bool remote, enum rh_peer_added *what);
 
 /*
  * Unlinks p: its mailboxes are cleared, its snapshot is cancelled, and it
@@ -281,19 +280,16 @@ void rh_peer_release_removed(struct rh_peer_table *pt, struct rh_peer *p);
 
 /* Bytes left in p's and the transport's budgets. */
 size_t rh_peer_room(const struct rh_peer_table *pt, const struct rh_peer *p);
-void rh_peer_queued(struct rh_peer_table *pt, struct rh_peer *p,
-                    size_t bytes);
-void rh_peer_sent(struct rh_peer_table *pt, struct rh_peer *p,
-                  size_t bytes);
+void rh_peer_queued(struct rh_peer_table *pt, struct rh_peer *p, size_t bytes);
+void rh_peer_sent(struct rh_peer_table *pt, struct rh_peer *p, size_t bytes);
 
 /*
  * Counts a dropped message (p may be NULL: counted for the transport
  * only). With report, the raft core hears report_unreachable (once until
  * delivered) and, for MsgSnap, report_snapshot FAILURE.
  */
-void rh_peer_drop(struct rh_peer_table *pt, struct rh_peer *p,
-                  int32_t msg_type, enum rafthttp_drop_reason why,
-                  bool report);
+void rh_peer_drop(struct rh_peer_table *pt, struct rh_peer *p, int32_t msg_type,
+                  enum rafthttp_drop_reason why, bool report);
 /* A delivery thread has run the unreachable report for id. */
 void rh_peer_unreachable_reported(struct rh_peer_table *pt, uint64_t id);
 
@@ -344,11 +340,11 @@ bool rh_peer_send(struct rh_peer_table *pt, struct rh_peer *p,
 
 /* What the I/O thread does for a peer after its tick. */
 struct rh_peer_todo {
-    bool probe;                     /* GET /raft/probing */
-    bool dial[RH_STREAM_TYPES];     /* start our GET; then rh_stream_dialing
-                                       or rh_peer_dial_failed */
-    bool abort[RH_STREAM_TYPES];    /* end our GET: the read timeout */
-    bool wake[RH_STREAM_TYPES];     /* unpark the writer's response */
+    bool probe;                  /* GET /raft/probing */
+    bool dial[RH_STREAM_TYPES];  /* start our GET; then rh_stream_dialing
+                                    or rh_peer_dial_failed */
+    bool abort[RH_STREAM_TYPES]; /* end our GET: the read timeout */
+    bool wake[RH_STREAM_TYPES];  /* unpark the writer's response */
 };
 
 /*
@@ -365,8 +361,8 @@ int64_t rh_peer_dial_failed(struct rh_peer_table *pt, struct rh_peer *p,
 
 /* The head of our GET's answer; true when the stream is up. */
 bool rh_peer_stream_head(struct rh_peer_table *pt, struct rh_peer *p,
-                         enum rh_stream_type type, long status,
-                         bool version_ok, int64_t now_ms);
+                         enum rh_stream_type type, long status, bool version_ok,
+                         int64_t now_ms);
 
 /*
  * Body bytes of an up stream: decoded, and each message handed to the raft
@@ -387,8 +383,8 @@ void rh_peer_stream_ended(struct rh_peer_table *pt, struct rh_peer *p,
  * Who may open a stream to us: a known peer (not a remote) of a started
  * transport. Returns it, or NULL with *v (503 stopping, 404 unknown).
  */
-struct rh_peer *rh_peer_stream_sender(struct rh_peer_table *pt,
-                                      uint64_t from, struct rh_verdict *v);
+struct rh_peer *rh_peer_stream_sender(struct rh_peer_table *pt, uint64_t from,
+                                      struct rh_verdict *v);
 
 /*
  * The peer's GET for type was answered with resp: it replaces the
@@ -408,9 +404,8 @@ struct rh_stream_resp *rh_peer_writer_attach(struct rh_peer_table *pt,
  * means nothing is queued: park the response.
  */
 size_t rh_peer_writer_pull(struct rh_peer_table *pt, struct rh_peer *p,
-                           enum rh_stream_type type, uint64_t gen,
-                           uint8_t *buf, size_t max, int64_t now_ms,
-                           bool *end);
+                           enum rh_stream_type type, uint64_t gen, uint8_t *buf,
+                           size_t max, int64_t now_ms, bool *end);
 
 /* Connection gen's response is gone (closed, or replaced). */
 void rh_peer_writer_gone(struct rh_peer_table *pt, struct rh_peer *p,
@@ -424,9 +419,8 @@ void rh_peer_post_failed(struct rh_peer_table *pt, struct rh_peer *p,
                          struct rh_pipe_job *job);
 /* A POST of job to url ended after secs; the job is freed. */
 void rh_peer_post_ended(struct rh_peer_table *pt, struct rh_peer *p,
-                        struct rh_pipe_job *job,
-                        const struct rh_post_end *end, const char *url,
-                        double secs);
+                        struct rh_pipe_job *job, const struct rh_post_end *end,
+                        const char *url, double secs);
 
 /*
  * A POST /raft's message (bytes long) for the raft core. Returns true when
@@ -475,7 +469,7 @@ void rh_peer_snapshot_end(struct rh_peer_table *pt, struct rh_peer *p,
 
 /* Counts a snapshot from id being received (+1) or ended (ok or not). */
 void rh_peer_snapshot_receiving(struct rh_peer_table *pt, uint64_t from);
-void rh_peer_snapshot_received(struct rh_peer_table *pt, uint64_t from,
-                               bool ok, uint64_t bytes, double secs);
+void rh_peer_snapshot_received(struct rh_peer_table *pt, uint64_t from, bool ok,
+                               uint64_t bytes, double secs);
 
 #endif /* RH_PEER_H */

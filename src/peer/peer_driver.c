@@ -70,9 +70,9 @@ int64_t rh_peer_tick(struct rh_peer_table *pt, struct rh_peer *p,
     for (int i = 0; i < RH_STREAM_TYPES; i++) {
         size_t added;
         int64_t at;
-        due = min_due(due, rh_stream_writer_tick(&p->writers[i], pt->alloc,
-                                                 pt->cfg, now_ms, &added,
-                                                 &todo->wake[i]));
+        due = min_due(due,
+                      rh_stream_writer_tick(&p->writers[i], pt->alloc, pt->cfg,
+                                            now_ms, &added, &todo->wake[i]));
         rh_peer_queued(pt, p, added);
         enum rh_reader_todo r =
             rh_stream_reader_tick(&p->readers[i], pt->cfg, now_ms, &at);
@@ -87,15 +87,14 @@ int64_t rh_peer_dial_failed(struct rh_peer_table *pt, struct rh_peer *p,
                             enum rh_stream_type type, int64_t now_ms)
 {
     RH_ASSERT_HELD(pt->mu);
-    return rh_stream_dial_failed(&p->readers[type], pt->cfg, &pt->rng,
-                                 now_ms);
+    return rh_stream_dial_failed(&p->readers[type], pt->cfg, &pt->rng, now_ms);
 }
 
 /* ------------------------------------------------- streams we read */
 
 bool rh_peer_stream_head(struct rh_peer_table *pt, struct rh_peer *p,
-                         enum rh_stream_type type, long status,
-                         bool version_ok, int64_t now_ms)
+                         enum rh_stream_type type, long status, bool version_ok,
+                         int64_t now_ms)
 {
     RH_ASSERT_HELD(pt->mu);
     if (p->removed) {
@@ -127,8 +126,7 @@ static void receive(struct rh_peer_table *pt, struct rh_peer *p,
     }
     size_t bytes = rh_raftpb_message_size(&msg->m);
     p->metrics.received_bytes += bytes;
-    if (!rh_inbox_message(pt->inbox, &p->recvq, &p->propq, msg, bytes,
-                          NULL)) {
+    if (!rh_inbox_message(pt->inbox, &p->recvq, &p->propq, msg, bytes, NULL)) {
         rh_peer_drop(pt, NULL, type, RAFTHTTP_DROP_RECV_FULL, false);
         p->metrics.received_failures++;
         rh_log(pt->log, RAFTHTTP_LOG_WARN,
@@ -190,8 +188,8 @@ void rh_peer_stream_ended(struct rh_peer_table *pt, struct rh_peer *p,
 
 /* ------------------------------------------------ streams we write */
 
-struct rh_peer *rh_peer_stream_sender(struct rh_peer_table *pt,
-                                      uint64_t from, struct rh_verdict *v)
+struct rh_peer *rh_peer_stream_sender(struct rh_peer_table *pt, uint64_t from,
+                                      struct rh_verdict *v)
 {
     RH_ASSERT_HELD(pt->mu);
     if (!pt->open) {
@@ -232,9 +230,8 @@ struct rh_stream_resp *rh_peer_writer_attach(struct rh_peer_table *pt,
 }
 
 size_t rh_peer_writer_pull(struct rh_peer_table *pt, struct rh_peer *p,
-                           enum rh_stream_type type, uint64_t gen,
-                           uint8_t *buf, size_t max, int64_t now_ms,
-                           bool *end)
+                           enum rh_stream_type type, uint64_t gen, uint8_t *buf,
+                           size_t max, int64_t now_ms, bool *end)
 {
     RH_ASSERT_HELD(pt->mu);
     struct rh_stream_writer *w = &p->writers[type];
@@ -289,9 +286,8 @@ void rh_peer_post_failed(struct rh_peer_table *pt, struct rh_peer *p,
 }
 
 void rh_peer_post_ended(struct rh_peer_table *pt, struct rh_peer *p,
-                        struct rh_pipe_job *job,
-                        const struct rh_post_end *end, const char *url,
-                        double secs)
+                        struct rh_pipe_job *job, const struct rh_post_end *end,
+                        const char *url, double secs)
 {
     RH_ASSERT_HELD(pt->mu);
     int32_t type = job->type;
@@ -473,8 +469,8 @@ void rh_peer_snapshot_receiving(struct rh_peer_table *pt, uint64_t from)
     }
 }
 
-void rh_peer_snapshot_received(struct rh_peer_table *pt, uint64_t from,
-                               bool ok, uint64_t bytes, double secs)
+void rh_peer_snapshot_received(struct rh_peer_table *pt, uint64_t from, bool ok,
+                               uint64_t bytes, double secs)
 {
     struct rh_peer *p = rh_peer_find(pt, from);
     if (p == NULL) {

@@ -88,8 +88,7 @@ void rh_peer_fill_status(const struct rh_peer *p,
     st->sent_msgs = p->sent_msgs;
     st->received_msgs = p->received_msgs;
     st->dropped_msgs = p->dropped_msgs;
-    st->msgapp_queued_bytes =
-        rh_stream_writer_queued(&w[RH_STREAM_MSGAPPV2]);
+    st->msgapp_queued_bytes = rh_stream_writer_queued(&w[RH_STREAM_MSGAPPV2]);
     st->message_queued_bytes = rh_stream_writer_queued(&w[RH_STREAM_MESSAGE]);
     st->pipeline_queued = p->pipeline.queued;
     st->probe_healthy = p->probe.healthy;

@@ -104,8 +104,7 @@ void rh_peer_release_removed(struct rh_peer_table *pt, struct rh_peer *p)
 {
     RH_ASSERT_HELD(pt->mu);
     assert(p->removed);
-    rh_peer_sent(pt, p,
-                 rh_pipeline_clear(&p->pipeline, pt->alloc, NULL, NULL));
+    rh_peer_sent(pt, p, rh_pipeline_clear(&p->pipeline, pt->alloc, NULL, NULL));
     rh_peer_unref(pt, p);
 }
 
@@ -134,9 +133,8 @@ void rh_peer_sent(struct rh_peer_table *pt, struct rh_peer *p, size_t bytes)
     pt->queued_bytes -= bytes < pt->queued_bytes ? bytes : pt->queued_bytes;
 }
 
-void rh_peer_drop(struct rh_peer_table *pt, struct rh_peer *p,
-                  int32_t msg_type, enum rafthttp_drop_reason why,
-                  bool report)
+void rh_peer_drop(struct rh_peer_table *pt, struct rh_peer *p, int32_t msg_type,
+                  enum rafthttp_drop_reason why, bool report)
 {
     RH_ASSERT_HELD(pt->mu);
     pt->stats.dropped[why]++;

@@ -13,8 +13,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void free_list(const struct rafthttp_allocator *a, char **urls,
-                      size_t n)
+static void free_list(const struct rafthttp_allocator *a, char **urls, size_t n)
 {
     for (size_t i = 0; i < n && urls != NULL; i++) {
         rh_free(a, urls[i]);

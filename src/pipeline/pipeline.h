@@ -41,9 +41,9 @@ int rh_pipeline_body_encode(const struct rafthttp_allocator *a,
 /* One message waiting to be POSTed, with its encoded body. */
 struct rh_pipe_job {
     struct rh_pipe_job *next;
-    int32_t type;   /* the message's type (MsgSnap gets a report) */
+    int32_t type; /* the message's type (MsgSnap gets a report) */
     uint64_t to;
-    size_t len;     /* body bytes, stored right after the struct */
+    size_t len; /* body bytes, stored right after the struct */
 };
 
 static inline uint8_t *rh_pipe_job_body(struct rh_pipe_job *j)
@@ -76,14 +76,17 @@ int rh_pipeline_push(struct rh_pipeline *p, const struct rafthttp_allocator *a,
                      size_t room, size_t *added);
 
 /* Takes the head job for a POST (counted in flight), or NULL. */
-struct rh_pipe_job *rh_pipeline_take(struct rh_pipeline *p, unsigned max_inflight);
+struct rh_pipe_job *rh_pipeline_take(struct rh_pipeline *p,
+                                     unsigned max_inflight);
 
 /* A POST ended: frees the job; returns its body size. */
-size_t rh_pipeline_done(struct rh_pipeline *p, const struct rafthttp_allocator *a,
+size_t rh_pipeline_done(struct rh_pipeline *p,
+                        const struct rafthttp_allocator *a,
                         struct rh_pipe_job *j);
 
 /* Frees every queued job, calling drop() on each first. Returns bytes. */
-size_t rh_pipeline_clear(struct rh_pipeline *p, const struct rafthttp_allocator *a,
+size_t rh_pipeline_clear(struct rh_pipeline *p,
+                         const struct rafthttp_allocator *a,
                          void (*drop)(const struct rh_pipe_job *j, void *ud),
                          void *ud);
 
@@ -104,9 +107,9 @@ struct rh_post_end {
 
 /* What it means for the sender. */
 struct rh_post_outcome {
-    bool delivered;  /* 204: the peer processed the message */
-    bool removed;    /* 403: the peer says we were removed */
-    char why[320];   /* when not delivered: the peer's inactive reason */
+    bool delivered; /* 204: the peer processed the message */
+    bool removed;   /* 403: the peer says we were removed */
+    char why[320];  /* when not delivered: the peer's inactive reason */
 };
 
 void rh_pipeline_outcome(const struct rh_post_end *end,

@@ -26,8 +26,8 @@ int rh_pipeline_body_feed(struct rh_pipeline_body *b, const uint8_t *p,
 
 int rh_pipeline_body_finish(struct rh_pipeline_body *b, struct rh_msg **out)
 {
-    return rh_raftpb_message_decode(b->bytes.alloc, b->bytes.data,
-                                    b->bytes.len, out);
+    return rh_raftpb_message_decode(b->bytes.alloc, b->bytes.data, b->bytes.len,
+                                    out);
 }
 
 int rh_pipeline_body_encode(const struct rafthttp_allocator *a,

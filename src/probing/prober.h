@@ -52,8 +52,7 @@ bool rh_probe_due(struct rh_probe_status *st, int64_t now_ms);
  * {"OK":bool,"Now":"<RFC 3339 with up to 9 fraction digits>"}. Returns 0 and
  * sets *ok and *remote_ns (Unix nanoseconds), or RAFTHTTP_EPROTO.
  */
-int rh_probe_parse(const char *body, size_t len, bool *ok,
-                   int64_t *remote_ns);
+int rh_probe_parse(const char *body, size_t len, bool *ok, int64_t *remote_ns);
 
 /* A good answer after rtt_s; local_ns is the wall clock when it came. */
 void rh_probe_record_ok(struct rh_probe_status *st, double rtt_s,
@@ -64,7 +63,7 @@ void rh_probe_record_fail(struct rh_probe_status *st, size_t n_endpoints);
 
 /* What the monitor should do at now_ms (flags, or 0 if not due). */
 enum {
-    RH_PROBE_OBSERVE_RTT = 1,  /* record srtt in the RTT histogram */
+    RH_PROBE_OBSERVE_RTT = 1, /* record srtt in the RTT histogram */
     RH_PROBE_WARN_UNHEALTHY = 2,
     RH_PROBE_WARN_DRIFT = 4
 };
@@ -92,12 +91,12 @@ size_t rh_probe_endpoint(const struct rh_probe_status *st, size_t n_urls);
 
 /* How a probe ended, as the client saw it. */
 struct rh_probe_end {
-    bool transfer_ok;  /* libcurl finished it without error */
+    bool transfer_ok; /* libcurl finished it without error */
     long status;
-    const char *body;  /* the answer's body (the first bytes of it) */
+    const char *body; /* the answer's body (the first bytes of it) */
     size_t len;
-    double rtt_s;      /* the whole exchange */
-    int64_t local_ns;  /* the wall clock when it ended */
+    double rtt_s;     /* the whole exchange */
+    int64_t local_ns; /* the wall clock when it ended */
 };
 
 /*

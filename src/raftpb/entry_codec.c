@@ -96,8 +96,8 @@ static uint64_t varint64(const uint8_t *p, size_t len)
  * The whole field after its tag: *len bytes, of which *prefix are a length
  * prefix. Returns false when the input ends inside it.
  */
-static bool field_extent(const uint8_t *p, size_t n, unsigned wire,
-                         size_t *len, size_t *prefix)
+static bool field_extent(const uint8_t *p, size_t n, unsigned wire, size_t *len,
+                         size_t *prefix)
 {
     *prefix = 0;
     switch (wire) {

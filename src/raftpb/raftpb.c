@@ -144,9 +144,8 @@ static size_t conf_state_size(const struct rafthttp_conf_state *cs)
 static size_t snapshot_size(const struct rafthttp_snapshot *s)
 {
     size_t cs = conf_state_size(&s->metadata.conf_state);
-    size_t meta = 1 + varint_len(cs) + cs + 1 +
-                  varint_len(s->metadata.index) + 1 +
-                  varint_len(s->metadata.term);
+    size_t meta = 1 + varint_len(cs) + cs + 1 + varint_len(s->metadata.index) +
+                  1 + varint_len(s->metadata.term);
     return bytes_field_len(&s->data) + 1 + varint_len(meta) + meta;
 }
 
@@ -203,8 +202,7 @@ static uint64_t *ids(const uint64_t *p)
     return (uint64_t *)(uintptr_t)p; /* packing only reads */
 }
 
-static void snapshot_to_pb(const struct rafthttp_snapshot *s,
-                           struct pb_tree *t)
+static void snapshot_to_pb(const struct rafthttp_snapshot *s, struct pb_tree *t)
 {
     const struct rafthttp_conf_state *cs = &s->metadata.conf_state;
     raftpb__conf_state__init(&t->cs);
@@ -526,15 +524,16 @@ static void *field_ptr(ProtobufCMessage *msg, unsigned offset)
     return (char *)msg + offset;
 }
 
-static int fill_field(const struct rafthttp_allocator *a,
-                      ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f)
+static int fill_field(const struct rafthttp_allocator *a, ProtobufCMessage *msg,
+                      const ProtobufCFieldDescriptor *f)
 {
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
         if (f->type != PROTOBUF_C_TYPE_MESSAGE) {
             return 0;
         }
         size_t n = *(size_t *)field_ptr(msg, f->quantifier_offset);
-        ProtobufCMessage **subs = *(ProtobufCMessage ***)field_ptr(msg, f->offset);
+        ProtobufCMessage **subs =
+            *(ProtobufCMessage ***)field_ptr(msg, f->offset);
         for (size_t i = 0; i < n; i++) {
             int rv = rh_raftpb_fill_nonnullable(a, subs[i]);
             if (rv != 0) {

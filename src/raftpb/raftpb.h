@@ -38,9 +38,9 @@ struct rh_msg_block {
  * msgappv2 record with one small entry takes this single allocation.
  */
 struct rh_msg {
-    struct rafthttp_message m;              /* points into the fields below */
-    Raftpb__Message *pb;                    /* the unpacked tree, or NULL */
-    struct rafthttp_entry *entries;         /* m.entries, m.n_entries used */
+    struct rafthttp_message m;      /* points into the fields below */
+    Raftpb__Message *pb;            /* the unpacked tree, or NULL */
+    struct rafthttp_entry *entries; /* m.entries, m.n_entries used */
     size_t entries_cap;
     struct rh_msg_block *blocks;            /* owned entry data copies */
     const struct rafthttp_allocator *alloc; /* borrowed; frees all above */

@@ -52,9 +52,8 @@ void rh_snap_head_decoder_close(struct rh_snap_head_decoder *d);
  * RAFTHTTP_EPROTO (not a Message, or not a MsgSnap), RAFTHTTP_ENOMEM; then
  * d->reason holds the body etcd answers with status 400.
  */
-int rh_snap_head_decoder_feed(struct rh_snap_head_decoder *d,
-                              const uint8_t *p, size_t n, size_t *used,
-                              struct rh_msg **out);
+int rh_snap_head_decoder_feed(struct rh_snap_head_decoder *d, const uint8_t *p,
+                              size_t n, size_t *used, struct rh_msg **out);
 
 /* -------------------------------------------------------- database files */
 
@@ -68,10 +67,10 @@ void rh_snap_db_name(uint64_t index, char out[RH_SNAP_NAME_LEN]);
  * a cut connection never leaves a file that looks complete.
  */
 struct rh_snap_file {
-    int fd;               /* -1 when closed */
+    int fd; /* -1 when closed */
     char dir[1024];
-    char tmp[1100];       /* <dir>/tmpXXXXXX */
-    char err[160];        /* what failed, for the 500 answer and the log */
+    char tmp[1100]; /* <dir>/tmpXXXXXX */
+    char err[160];  /* what failed, for the 500 answer and the log */
 };
 
 /* Creates dir if missing and a temporary file in it. 0 or RAFTHTTP_EIO. */
@@ -97,9 +96,9 @@ void rh_snap_file_discard(struct rh_snap_file *f);
  */
 struct rh_snap_upload {
     struct rafthttp_snapshot_source src; /* the application's */
-    struct rh_buf head;           /* BE64 length + MsgSnap */
-    size_t head_off;              /* head bytes handed over */
-    uint64_t db_sent;             /* database bytes handed over */
+    struct rh_buf head;                  /* BE64 length + MsgSnap */
+    size_t head_off;                     /* head bytes handed over */
+    uint64_t db_sent;                    /* database bytes handed over */
     bool db_done;                 /* all read, and the source's end seen */
     int fail;                     /* our own reason to fail, or 0 */
     const char *why;              /* its text (static) */
@@ -107,11 +106,11 @@ struct rh_snap_upload {
     unsigned progress_timeout_ms; /* no byte moved for this long: stalled */
     unsigned response_timeout_ms; /* no answer this long after the end */
     int64_t started_ms;
-    int64_t last_move_ms;         /* when bytes last moved */
-    int64_t sent_all_ms;          /* when the last byte was handed over */
-    uint64_t last_ul;             /* bytes the client had uploaded */
-    uint64_t reported;            /* db bytes last told to progress() */
-    char answer[128];             /* the start of the receiver's answer */
+    int64_t last_move_ms; /* when bytes last moved */
+    int64_t sent_all_ms;  /* when the last byte was handed over */
+    uint64_t last_ul;     /* bytes the client had uploaded */
+    uint64_t reported;    /* db bytes last told to progress() */
+    char answer[128];     /* the start of the receiver's answer */
     size_t answer_len;
 };
 
@@ -140,8 +139,8 @@ void rh_snap_upload_cancel(struct rh_snap_upload *u);
  * or longer than its declared size: the body must end without its final
  * chunk, so the receiver never takes it as complete).
  */
-size_t rh_snap_upload_read(struct rh_snap_upload *u, uint8_t *buf,
-                           size_t max, int64_t now_ms);
+size_t rh_snap_upload_read(struct rh_snap_upload *u, uint8_t *buf, size_t max,
+                           int64_t now_ms);
 
 /*
  * The client's progress: uploaded bytes so far. Returns false to abort:
@@ -152,8 +151,7 @@ bool rh_snap_upload_progress(struct rh_snap_upload *u, uint64_t uploaded,
                              int64_t now_ms);
 
 /* Keeps the start of the receiver's answer, for the failure's text. */
-void rh_snap_upload_answer(struct rh_snap_upload *u, const char *p,
-                           size_t n);
+void rh_snap_upload_answer(struct rh_snap_upload *u, const char *p, size_t n);
 
 /* How the POST ended, as the sender's client saw it. */
 struct rh_snap_end {
@@ -176,17 +174,17 @@ int rh_snap_upload_result(struct rh_snap_upload *u,
  */
 struct rh_snap_receiver {
     struct rh_snap_head_decoder head;
-    struct rh_msg *msg;     /* the MsgSnap once decoded */
-    struct rh_buf pending;  /* database bytes for the writer */
-    struct rh_buf writing;  /* the writer's, used outside the lock */
-    uint64_t db_bytes;      /* database bytes taken */
-    uint64_t max_db_bytes;  /* 0: no limit */
-    bool body_done;         /* the upload ended cleanly */
-    bool detached;          /* the connection went away first */
-    bool failed;            /* saving failed (reason) */
-    bool want_room;         /* the connection is parked for room */
-    bool writer_done;       /* the writer has given its result */
-    char reason[200];       /* why saving failed: etcd's 500 body */
+    struct rh_msg *msg;    /* the MsgSnap once decoded */
+    struct rh_buf pending; /* database bytes for the writer */
+    struct rh_buf writing; /* the writer's, used outside the lock */
+    uint64_t db_bytes;     /* database bytes taken */
+    uint64_t max_db_bytes; /* 0: no limit */
+    bool body_done;        /* the upload ended cleanly */
+    bool detached;         /* the connection went away first */
+    bool failed;           /* saving failed (reason) */
+    bool want_room;        /* the connection is parked for room */
+    bool writer_done;      /* the writer has given its result */
+    char reason[200];      /* why saving failed: etcd's 500 body */
 };
 
 /* Bytes the network may run ahead of the disk. */
@@ -213,8 +211,7 @@ bool rh_snap_receiver_feed(struct rh_snap_receiver *r, const uint8_t *p,
  * inside the head; 500: saving failed already); true: park the connection
  * until the writer's result.
  */
-bool rh_snap_receiver_finish(struct rh_snap_receiver *r,
-                             struct rh_verdict *v);
+bool rh_snap_receiver_finish(struct rh_snap_receiver *r, struct rh_verdict *v);
 
 /* The connection went away; a body cut short is not kept. */
 void rh_snap_receiver_detach(struct rh_snap_receiver *r);

@@ -73,8 +73,7 @@ void rh_snap_upload_cancel(struct rh_snap_upload *u)
     atomic_store(&u->cancel, true);
 }
 
-static int64_t source_read(struct rh_snap_upload *u, uint8_t *buf,
-                           size_t len)
+static int64_t source_read(struct rh_snap_upload *u, uint8_t *buf, size_t len)
 {
     if (u->src.read != NULL) {
         return u->src.read(buf, len, u->src.user_data);
@@ -87,8 +86,7 @@ static int64_t source_read(struct rh_snap_upload *u, uint8_t *buf,
     }
 }
 
-static size_t abort_upload(struct rh_snap_upload *u, int code,
-                           const char *why)
+static size_t abort_upload(struct rh_snap_upload *u, int code, const char *why)
 {
     u->fail = code;
     u->why = why;
@@ -122,8 +120,8 @@ static size_t take_head(struct rh_snap_upload *u, uint8_t *buf, size_t max)
     return n;
 }
 
-size_t rh_snap_upload_read(struct rh_snap_upload *u, uint8_t *buf,
-                           size_t max, int64_t now_ms)
+size_t rh_snap_upload_read(struct rh_snap_upload *u, uint8_t *buf, size_t max,
+                           int64_t now_ms)
 {
     if (atomic_load(&u->cancel)) {
         return abort_upload(u, RAFTHTTP_ECANCELED, "cancelled");
@@ -275,8 +273,7 @@ bool rh_snap_receiver_feed(struct rh_snap_receiver *r, const uint8_t *p,
     size_t room = RH_SNAP_RECV_BUFFER_BYTES - r->pending.len;
     size_t take = rest < room ? rest : room;
     if (rh_buf_append(&r->pending, p + head, take) != 0) {
-        return rh_refuse(v, 500,
-                         "failed to save KV snapshot (out of memory)");
+        return rh_refuse(v, 500, "failed to save KV snapshot (out of memory)");
     }
     r->db_bytes += take;
     r->want_room = take < rest;
@@ -284,8 +281,7 @@ bool rh_snap_receiver_feed(struct rh_snap_receiver *r, const uint8_t *p,
     return true;
 }
 
-bool rh_snap_receiver_finish(struct rh_snap_receiver *r,
-                             struct rh_verdict *v)
+bool rh_snap_receiver_finish(struct rh_snap_receiver *r, struct rh_verdict *v)
 {
     if (r->msg == NULL) {
         return rh_refuse(v, 400,

@@ -23,8 +23,7 @@ int rh_snap_head_encode(const struct rafthttp_allocator *a,
 }
 
 void rh_snap_head_decoder_init(struct rh_snap_head_decoder *d,
-                               const struct rafthttp_allocator *a,
-                               size_t limit)
+                               const struct rafthttp_allocator *a, size_t limit)
 {
     rh_msg_decoder_init(&d->frame, a, limit);
     d->reason[0] = '\0';
@@ -35,9 +34,8 @@ void rh_snap_head_decoder_close(struct rh_snap_head_decoder *d)
     rh_msg_decoder_close(&d->frame);
 }
 
-int rh_snap_head_decoder_feed(struct rh_snap_head_decoder *d,
-                              const uint8_t *p, size_t n, size_t *used,
-                              struct rh_msg **out)
+int rh_snap_head_decoder_feed(struct rh_snap_head_decoder *d, const uint8_t *p,
+                              size_t n, size_t *used, struct rh_msg **out)
 {
     int rv = rh_msg_decoder_feed(&d->frame, p, n, used, out);
     if (rv == RAFTHTTP_ETOOBIG) {
@@ -54,8 +52,7 @@ int rh_snap_head_decoder_feed(struct rh_snap_head_decoder *d,
     if (*out != NULL && (*out)->m.type != RAFTHTTP_MSG_SNAP) {
         rh_msg_free(*out);
         *out = NULL;
-        snprintf(d->reason, sizeof(d->reason), "%s",
-                 "wrong raft message type");
+        snprintf(d->reason, sizeof(d->reason), "%s", "wrong raft message type");
         return RAFTHTTP_EPROTO;
     }
     return 0;

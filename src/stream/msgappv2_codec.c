@@ -136,8 +136,7 @@ int rh_msgappv2_encode(struct rh_msgappv2_encoder *e,
         return 0;
     }
     e->term = m->term;
-    e->index = m->n_entries > 0 ? m->entries[m->n_entries - 1].index
-                                : m->index;
+    e->index = m->n_entries > 0 ? m->entries[m->n_entries - 1].index : m->index;
     return 0;
 }
 
@@ -182,8 +181,8 @@ static int charge(struct rh_msgappv2_decoder *d, uint64_t n)
  * Gathers d->need bytes of protobuf. Sets *whole to them once complete
  * (pointing into the input when they arrived in one piece), else NULL.
  */
-static int gather(struct rh_msgappv2_decoder *d, const uint8_t **p,
-                  size_t *n, const uint8_t **whole)
+static int gather(struct rh_msgappv2_decoder *d, const uint8_t **p, size_t *n,
+                  const uint8_t **whole)
 {
     *whole = NULL;
     if (d->part.len == 0 && *n >= d->need) {
@@ -285,8 +284,7 @@ static int finish_app(struct rh_msgappv2_decoder *d, const uint8_t *bytes,
     }
     const struct rafthttp_message *m = &(*out)->m;
     d->term = m->term;
-    d->index = m->n_entries > 0 ? m->entries[m->n_entries - 1].index
-                                : m->index;
+    d->index = m->n_entries > 0 ? m->entries[m->n_entries - 1].index : m->index;
     return 0;
 }
 
@@ -350,8 +348,8 @@ int rh_msgappv2_decoder_feed(struct rh_msgappv2_decoder *d, const uint8_t *p,
     int rv = 0;
     /* A zero-length protobuf completes without consuming input. */
     while (rv == 0 && *out == NULL &&
-           (n > 0 || ((d->step == STEP_ENTRY || d->step == STEP_MSG) &&
-                      d->need == 0))) {
+           (n > 0 ||
+            ((d->step == STEP_ENTRY || d->step == STEP_MSG) && d->need == 0))) {
         rv = step_once(d, &p, &n, out);
     }
     *used = (size_t)(p - start);

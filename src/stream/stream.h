@@ -103,13 +103,13 @@ struct rh_msgappv2_decoder {
     size_t limit;    /* largest record accepted, all its bytes counted */
     uint64_t term;   /* connection state, as the encoder's */
     uint64_t index;
-    int step;                     /* where in a record we are (decoder.c) */
-    struct rh_be64_reader be;     /* a BE64 split across feeds */
-    uint64_t entries_left;        /* AppEntries: entries still to come */
-    size_t need;                  /* bytes of the protobuf being gathered */
-    size_t record_bytes;          /* bytes of this record so far */
-    struct rh_buf part;           /* a protobuf split across feeds */
-    struct rh_msg *msg;           /* AppEntries message being built */
+    int step;                 /* where in a record we are (decoder.c) */
+    struct rh_be64_reader be; /* a BE64 split across feeds */
+    uint64_t entries_left;    /* AppEntries: entries still to come */
+    size_t need;              /* bytes of the protobuf being gathered */
+    size_t record_bytes;      /* bytes of this record so far */
+    struct rh_buf part;       /* a protobuf split across feeds */
+    struct rh_msg *msg;       /* AppEntries message being built */
 };
 
 void rh_msgappv2_decoder_init(struct rh_msgappv2_decoder *d,
@@ -134,8 +134,8 @@ bool rh_msgappv2_decoder_idle(const struct rh_msgappv2_decoder *d);
  * (/raft/stream/<word>/<sender>) and the name etcd gives the stream in its
  * logs and in a peer's status ("stream MsgApp v2").
  */
-#define RH_STREAM_TYPE_MAP(X)                                                \
-    X(MSGAPPV2, "msgapp", "stream MsgApp v2")                                \
+#define RH_STREAM_TYPE_MAP(X)                                                  \
+    X(MSGAPPV2, "msgapp", "stream MsgApp v2")                                  \
     X(MESSAGE, "message", "stream Message")
 
 enum rh_stream_type {
@@ -169,9 +169,9 @@ struct rh_byteq {
     struct rh_byteq_seg *last;
     struct rh_byteq_seg *spares; /* drained segments kept for reuse */
     size_t n_spares;
-    size_t len;                  /* bytes queued over all segments */
+    size_t len; /* bytes queued over all segments */
     const struct rafthttp_allocator *alloc;
-    size_t limit;                /* largest record */
+    size_t limit; /* largest record */
 };
 
 /* The server's response that a writer feeds (src/transport/). */
@@ -190,14 +190,14 @@ struct rh_stream_resp;
  */
 struct rh_stream_writer {
     enum rh_stream_type type;
-    uint64_t gen;             /* attached connection's number; 0: none */
+    uint64_t gen;                /* attached connection's number; 0: none */
     struct rh_stream_resp *conn; /* the server's response, while attached */
-    bool suspended;           /* the server parked conn: nothing to send */
-    struct rh_byteq urgent;   /* message stream only */
+    bool suspended;              /* the server parked conn: nothing to send */
+    struct rh_byteq urgent;      /* message stream only */
     struct rh_byteq bulk;
-    size_t bulk_frame_left;   /* bytes of a started bulk frame to go */
+    size_t bulk_frame_left; /* bytes of a started bulk frame to go */
     struct rh_msgappv2_encoder enc;
-    int64_t last_write_ms;    /* when pull last returned bytes */
+    int64_t last_write_ms; /* when pull last returned bytes */
 };
 
 void rh_stream_writer_init(struct rh_stream_writer *w, enum rh_stream_type t,
@@ -258,10 +258,10 @@ struct rh_xfer;
 struct rh_stream_reader {
     enum rh_stream_type type;
     enum rh_reader_state state;
-    struct rh_xfer *xfer;    /* the client's transfer while not idle */
-    int64_t next_dial_ms;    /* no dial before this */
-    unsigned backoff_ms;     /* wait after the next failure */
-    int64_t last_byte_ms;    /* for the read timeout */
+    struct rh_xfer *xfer; /* the client's transfer while not idle */
+    int64_t next_dial_ms; /* no dial before this */
+    unsigned backoff_ms;  /* wait after the next failure */
+    int64_t last_byte_ms; /* for the read timeout */
     struct rh_msg_decoder msg_dec;
     struct rh_msgappv2_decoder app_dec;
 };
@@ -276,8 +276,8 @@ void rh_stream_reader_close(struct rh_stream_reader *r);
  * jitter (between half and all of it, never below min), after which the
  * backoff doubles up to max.
  */
-unsigned rh_backoff_next(unsigned *backoff_ms, unsigned min_ms,
-                         unsigned max_ms, uint64_t *rng);
+unsigned rh_backoff_next(unsigned *backoff_ms, unsigned min_ms, unsigned max_ms,
+                         uint64_t *rng);
 
 /* ------------------------------------------------------- stream driver */
 
@@ -290,9 +290,9 @@ unsigned rh_backoff_next(unsigned *backoff_ms, unsigned min_ms,
 
 /* What a reader's timer asks for. */
 enum rh_reader_todo {
-    RH_READER_WAIT,  /* nothing now */
-    RH_READER_DIAL,  /* start the GET, then rh_stream_dialing or _dial_failed */
-    RH_READER_ABORT  /* end the GET: the read timeout passed */
+    RH_READER_WAIT, /* nothing now */
+    RH_READER_DIAL, /* start the GET, then rh_stream_dialing or _dial_failed */
+    RH_READER_ABORT /* end the GET: the read timeout passed */
 };
 
 /* The abort reason of a reader whose peer fell silent. */
@@ -308,8 +308,8 @@ void rh_stream_dialing(struct rh_stream_reader *r, struct rh_xfer *xfer);
 
 /* The GET could not start: returns when the next dial is due. */
 int64_t rh_stream_dial_failed(struct rh_stream_reader *r,
-                              const struct rafthttp_config *cfg,
-                              uint64_t *rng, int64_t now_ms);
+                              const struct rafthttp_config *cfg, uint64_t *rng,
+                              int64_t now_ms);
 
 /*
  * The answer's head came: the stream is up on a 200 with a valid
@@ -334,21 +334,21 @@ int rh_stream_feed(struct rh_stream_reader *r, const uint8_t *p, size_t n,
 
 /* How a GET ended, as the client saw it. */
 struct rh_stream_end {
-    bool transfer_ok;      /* libcurl finished it without error */
-    const char *error;     /* libcurl's text when not ok */
-    long status;           /* the HTTP status, 0 if none came */
-    const char *body;      /* the start of a refusal's body, or "" */
-    const char *aborted;   /* why we ended it ourselves, or NULL */
-    bool malformed;        /* its body did not decode */
-    bool bad_version;      /* a 200 without a valid X-Server-Version */
+    bool transfer_ok;    /* libcurl finished it without error */
+    const char *error;   /* libcurl's text when not ok */
+    long status;         /* the HTTP status, 0 if none came */
+    const char *body;    /* the start of a refusal's body, or "" */
+    const char *aborted; /* why we ended it ourselves, or NULL */
+    bool malformed;      /* its body did not decode */
+    bool bad_version;    /* a 200 without a valid X-Server-Version */
 };
 
 /* What an ended GET means for the peer. */
 struct rh_stream_failure {
-    char why[320];   /* the reason the peer is inactive */
-    bool was_up;     /* false: a dial failed (worth a log line) */
-    bool removed;    /* 410: the peer says we were removed */
-    bool move_url;   /* the URL did not work: the picker moves on */
+    char why[320]; /* the reason the peer is inactive */
+    bool was_up;   /* false: a dial failed (worth a log line) */
+    bool removed;  /* 410: the peer says we were removed */
+    bool move_url; /* the URL did not work: the picker moves on */
 };
 
 /*
@@ -376,8 +376,8 @@ void rh_stream_peer_alive(struct rh_stream_reader *r,
  */
 int64_t rh_stream_writer_tick(struct rh_stream_writer *w,
                               const struct rafthttp_allocator *a,
-                              const struct rafthttp_config *cfg,
-                              int64_t now_ms, size_t *added, bool *wake);
+                              const struct rafthttp_config *cfg, int64_t now_ms,
+                              size_t *added, bool *wake);
 
 /* Marks a suspended writer's response as unparked; true if it was parked. */
 bool rh_stream_writer_wake(struct rh_stream_writer *w);

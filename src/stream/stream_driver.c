@@ -97,8 +97,8 @@ void rh_stream_reader_close(struct rh_stream_reader *r)
     r->xfer = NULL;
 }
 
-unsigned rh_backoff_next(unsigned *backoff_ms, unsigned min_ms,
-                         unsigned max_ms, uint64_t *rng)
+unsigned rh_backoff_next(unsigned *backoff_ms, unsigned min_ms, unsigned max_ms,
+                         uint64_t *rng)
 {
     unsigned cur = *backoff_ms < min_ms ? min_ms : *backoff_ms;
     unsigned half = cur / 2;
@@ -147,13 +147,13 @@ void rh_stream_dialing(struct rh_stream_reader *r, struct rh_xfer *xfer)
 }
 
 int64_t rh_stream_dial_failed(struct rh_stream_reader *r,
-                              const struct rafthttp_config *cfg,
-                              uint64_t *rng, int64_t now_ms)
+                              const struct rafthttp_config *cfg, uint64_t *rng,
+                              int64_t now_ms)
 {
     assert(r->state == RH_READER_IDLE);
-    r->next_dial_ms = now_ms + rh_backoff_next(&r->backoff_ms,
-                                               cfg->dial_retry_min_ms,
-                                               cfg->dial_retry_max_ms, rng);
+    r->next_dial_ms =
+        now_ms + rh_backoff_next(&r->backoff_ms, cfg->dial_retry_min_ms,
+                                 cfg->dial_retry_max_ms, rng);
     return r->next_dial_ms;
 }
 
@@ -170,8 +170,7 @@ bool rh_stream_head(struct rh_stream_reader *r,
     rh_msg_decoder_close(&r->msg_dec);
     rh_msgappv2_decoder_close(&r->app_dec);
     rh_msg_decoder_init(&r->msg_dec, a, cfg->max_msg_bytes);
-    rh_msgappv2_decoder_init(&r->app_dec, a, local, remote,
-                             cfg->max_msg_bytes);
+    rh_msgappv2_decoder_init(&r->app_dec, a, local, remote, cfg->max_msg_bytes);
     r->state = RH_READER_UP;
     r->last_byte_ms = now_ms;
     r->backoff_ms = cfg->dial_retry_min_ms;
@@ -190,8 +189,8 @@ int rh_stream_feed(struct rh_stream_reader *r, const uint8_t *p, size_t n,
 }
 
 /* The peer's inactive reason for an ended GET. */
-static void failure_text(const struct rh_stream_end *e, bool was_up,
-                         char *why, size_t len)
+static void failure_text(const struct rh_stream_end *e, bool was_up, char *why,
+                         size_t len)
 {
     if (e->aborted != NULL) {
         snprintf(why, len, "%s", e->aborted);
@@ -226,9 +225,9 @@ void rh_stream_ended(struct rh_stream_reader *r,
         r->next_dial_ms = now_ms + cfg->dial_retry_min_ms;
         return;
     }
-    r->next_dial_ms = now_ms + rh_backoff_next(&r->backoff_ms,
-                                               cfg->dial_retry_min_ms,
-                                               cfg->dial_retry_max_ms, rng);
+    r->next_dial_ms =
+        now_ms + rh_backoff_next(&r->backoff_ms, cfg->dial_retry_min_ms,
+                                 cfg->dial_retry_max_ms, rng);
 }
 
 void rh_stream_peer_alive(struct rh_stream_reader *r,
@@ -244,8 +243,8 @@ void rh_stream_peer_alive(struct rh_stream_reader *r,
 
 int64_t rh_stream_writer_tick(struct rh_stream_writer *w,
                               const struct rafthttp_allocator *a,
-                              const struct rafthttp_config *cfg,
-                              int64_t now_ms, size_t *added, bool *wake)
+                              const struct rafthttp_config *cfg, int64_t now_ms,
+                              size_t *added, bool *wake)
 {
     *added = 0;
     *wake = false;

@@ -6,9 +6,10 @@
  * one block (frames coalesced into a single write while the queue is not
  * empty, never waiting on a timer); an empty queue suspends the writer and
  * the server parks the connection until the next push wakes it. When to
- * heartbeat and when to wake is the stream driver's (stream_driver.c). A queue is a list of segments of whole records, so
- * a deep queue of large records is never moved or reallocated as a whole;
- * drained segments are reused until the writer idles (trim).
+ * heartbeat and when to wake is the stream driver's (stream_driver.c). A queue
+ * is a list of segments of whole records, so a deep queue of large records is
+ * never moved or reallocated as a whole; drained segments are reused until the
+ * writer idles (trim).
  *
  * Ordering: on the message stream, urgent frames (votes, heartbeats,
  * responses) overtake queued bulk frames (MsgApp, MsgProp) at frame
@@ -326,8 +327,8 @@ size_t rh_stream_writer_pull(struct rh_stream_writer *w, uint8_t *buf,
     }
     while (w->type == RH_STREAM_MESSAGE && n < max) {
         if (w->bulk_frame_left > 0) {
-            size_t want = max - n < w->bulk_frame_left ? max - n
-                                                       : w->bulk_frame_left;
+            size_t want =
+                max - n < w->bulk_frame_left ? max - n : w->bulk_frame_left;
             size_t got = byteq_take(&w->bulk, buf + n, want);
             w->bulk_frame_left -= got;
             n += got;

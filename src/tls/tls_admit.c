@@ -20,17 +20,15 @@
 
 #include "tls_impl.h"
 
-static const char *remote_addr(struct MHD_Connection *c, char *buf,
-                               size_t n)
+static const char *remote_addr(struct MHD_Connection *c, char *buf, size_t n)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     buf[0] = '\0';
     if (info != NULL && info->client_addr != NULL) {
         const struct sockaddr *sa = info->client_addr;
-        socklen_t len = sa->sa_family == AF_INET6
-                            ? sizeof(struct sockaddr_in6)
-                            : sizeof(struct sockaddr_in);
+        socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                  : sizeof(struct sockaddr_in);
         char host[64], port[8];
         if (getnameinfo(sa, len, host, sizeof(host), port, sizeof(port),
                         NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
@@ -58,8 +56,7 @@ bool rh_tls_admit(struct rh_tls *tls, struct MHD_Connection *c,
     if (peer->failed != NULL) {
         rh_log(tls->log, RAFTHTTP_LOG_WARN, "TLS: refusing a peer connection",
                "remote=%s check=\"%s\" detail=\"%s\"",
-               remote_addr(c, addr, sizeof(addr)), peer->failed,
-               peer->detail);
+               remote_addr(c, addr, sizeof(addr)), peer->failed, peer->detail);
         return false;
     }
     if (!tls->bind_member_id || claimed == 0 || claimed == peer->member) {

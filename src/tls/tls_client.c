@@ -39,8 +39,8 @@ static void make_bind_index(void)
 static uint64_t leaf_member(X509 *leaf)
 {
     uint64_t id = 0;
-    GENERAL_NAMES *sans = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL,
-                                           NULL);
+    GENERAL_NAMES *sans =
+        X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
     for (int i = 0; sans != NULL && id == 0 && i < sk_GENERAL_NAME_num(sans);
          i++) {
         const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
@@ -64,8 +64,8 @@ static int verify_member(int ok, X509_STORE_CTX *sctx)
     if (!ok || X509_STORE_CTX_get_error_depth(sctx) != 0) {
         return ok;
     }
-    SSL *ssl = X509_STORE_CTX_get_ex_data(
-        sctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+    SSL *ssl =
+        X509_STORE_CTX_get_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx());
     const struct rh_tls_bind *b =
         ssl != NULL ? SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), bind_index)
                     : NULL;
@@ -99,11 +99,11 @@ int rh_tls_client_setup(struct rh_tls *tls, CURL *easy,
                         struct rh_tls_bind *bind, long connect_ms)
 {
     CURLcode rc = CURLE_OK;
-#define SET(opt, val)                                                         \
-    do {                                                                      \
-        if (rc == CURLE_OK) {                                                 \
-            rc = curl_easy_setopt(easy, opt, val);                            \
-        }                                                                     \
+#define SET(opt, val)                                                          \
+    do {                                                                       \
+        if (rc == CURLE_OK) {                                                  \
+            rc = curl_easy_setopt(easy, opt, val);                             \
+        }                                                                      \
     } while (0)
     SET(CURLOPT_SSLCERT, tls->cert_file);
     SET(CURLOPT_SSLKEY, tls->key_file);

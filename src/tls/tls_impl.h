@@ -41,13 +41,13 @@ struct rh_tls {
     char priorities[160]; /* GnuTLS priority string, the server's */
     bool client_cert_auth;
     bool bind_member_id;
-    bool skip_san;        /* skip_client_san_verify */
-    bool tls13;           /* min_version "1.3" */
+    bool skip_san; /* skip_client_san_verify */
+    bool tls13;    /* min_version "1.3" */
     unsigned handshake_ms;
-    struct rh_mutex mu;   /* guards everything below (RH_LOCK_TLS) */
+    struct rh_mutex mu;     /* guards everything below (RH_LOCK_TLS) */
     struct rh_tls_gen *gen; /* newest first */
     struct rh_file_stamp cert_stamp, key_stamp, ca_stamp;
-    int64_t checked_ms;   /* files last looked at */
+    int64_t checked_ms;             /* files last looked at */
     gnutls_x509_trust_list_t trust; /* NULL: none configured */
 };
 

@@ -29,8 +29,7 @@
 #define MAX_DAEMONS 64
 #define MAX_CHAIN 16
 
-static struct rh_mutex registry_mu =
-    RH_MUTEX_INITIALIZER(RH_LOCK_TLS_REGISTRY);
+static struct rh_mutex registry_mu = RH_MUTEX_INITIALIZER(RH_LOCK_TLS_REGISTRY);
 static struct {
     unsigned port;
     struct rh_tls *tls;
@@ -131,8 +130,7 @@ void rh_tls_mhd_options(struct rh_tls *tls, struct MHD_OptionItem *items)
     items[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 }
 
-static void fail(struct rh_tls_peer *out, const char *check,
-                 const char *detail)
+static void fail(struct rh_tls_peer *out, const char *check, const char *detail)
 {
     out->failed = check;
     snprintf(out->detail, sizeof(out->detail), "%s", detail);
@@ -171,8 +169,9 @@ static bool verify_chain(struct rh_tls *tls, gnutls_x509_crt_t *crts,
         gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509,
                                                      &text, 0);
         fail(out, chain_failure(status),
-             rv < 0 ? gnutls_strerror(rv)
-                    : text.data != NULL ? (const char *)text.data : "");
+             rv < 0              ? gnutls_strerror(rv)
+             : text.data != NULL ? (const char *)text.data
+                                 : "");
         gnutls_free(text.data);
         return false;
     }
@@ -197,8 +196,8 @@ static void common_name(gnutls_x509_crt_t leaf, char *cn, size_t n)
 static int san_at(gnutls_x509_crt_t leaf, int i, char san[256], size_t *len)
 {
     *len = 255;
-    int type = gnutls_x509_crt_get_subject_alt_name(leaf, (unsigned)i, san,
-                                                    len, NULL);
+    int type =
+        gnutls_x509_crt_get_subject_alt_name(leaf, (unsigned)i, san, len, NULL);
     if (type == GNUTLS_E_SHORT_MEMORY_BUFFER) {
         type = 0; /* longer than any name we match: skipped, not the end */
     }
@@ -227,7 +226,8 @@ static uint64_t named_member(gnutls_x509_crt_t leaf, const char *cn)
 static size_t addr_bytes(const struct sockaddr *sa, const unsigned char **ip)
 {
     if (sa->sa_family == AF_INET) {
-        *ip = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
+        *ip =
+            (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
         return 4;
     }
     if (sa->sa_family == AF_INET6) {
@@ -252,11 +252,10 @@ static bool ptr_matches(const char *ptr, const char *san)
 static bool ptr_is(const struct sockaddr *remote, const char *san)
 {
     char name[256];
-    socklen_t len = remote->sa_family == AF_INET6
-                        ? sizeof(struct sockaddr_in6)
-                        : sizeof(struct sockaddr_in);
-    if (getnameinfo(remote, len, name, sizeof(name), NULL, 0,
-                    NI_NAMEREQD) != 0) {
+    socklen_t len = remote->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                  : sizeof(struct sockaddr_in);
+    if (getnameinfo(remote, len, name, sizeof(name), NULL, 0, NI_NAMEREQD) !=
+        0) {
         return false;
     }
     size_t n = strlen(name);
@@ -308,8 +307,8 @@ static bool san_matches_remote(gnutls_x509_crt_t leaf,
         } else if (type == GNUTLS_SAN_DNSNAME) {
             any_san = true;
             if (remote != NULL &&
-                (ptr_is(remote, san) ||
-                 (strncmp(san, "*.", 2) != 0 && name_resolves_to(san, remote)))) {
+                (ptr_is(remote, san) || (strncmp(san, "*.", 2) != 0 &&
+                                         name_resolves_to(san, remote)))) {
                 return true;
             }
         }
@@ -355,9 +354,8 @@ static void check_leaf(struct rh_tls *tls, gnutls_x509_crt_t leaf,
  */
 static bool needs_client_cert(const struct rh_tls *tls)
 {
-    return tls->client_cert_auth || tls->trust != NULL ||
-           tls->bind_member_id || tls->allowed_cn != NULL ||
-           tls->allowed_hostname != NULL;
+    return tls->client_cert_auth || tls->trust != NULL || tls->bind_member_id ||
+           tls->allowed_cn != NULL || tls->allowed_hostname != NULL;
 }
 
 void rh_tls_check_client(struct rh_tls *tls, struct MHD_Connection *c,
@@ -369,8 +367,8 @@ void rh_tls_check_client(struct rh_tls *tls, struct MHD_Connection *c,
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
     gnutls_session_t s = info != NULL ? info->tls_session : NULL;
     unsigned n = 0;
-    const gnutls_datum_t *raw = s != NULL ? gnutls_certificate_get_peers(s, &n)
-                                          : NULL;
+    const gnutls_datum_t *raw =
+        s != NULL ? gnutls_certificate_get_peers(s, &n) : NULL;
     if (raw == NULL || n == 0) {
         if (needs_client_cert(tls)) {
             fail(out, "no client certificate",

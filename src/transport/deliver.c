@@ -54,8 +54,7 @@ static void run_event(struct rafthttp_transport *t, struct rh_event *ev)
     case RH_EV_SNAPSHOT:
         if (ops != NULL && ops->report_snapshot != NULL) {
             ops->report_snapshot(t, ev->id,
-                                 (enum rafthttp_snapshot_status)ev->status,
-                                 ud);
+                                 (enum rafthttp_snapshot_status)ev->status, ud);
         }
         break;
     case RH_EV_CRITICAL:

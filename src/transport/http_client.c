@@ -36,21 +36,21 @@
 enum xfer_kind { XFER_STREAM, XFER_POST, XFER_PROBE };
 
 struct rh_xfer {
-    struct rh_xfer *next;        /* io->xfers */
+    struct rh_xfer *next; /* io->xfers */
     struct rh_xfer **pprev;
     enum xfer_kind kind;
     struct rafthttp_transport *t;
-    struct rh_peer *peer;        /* a reference */
+    struct rh_peer *peer; /* a reference */
     CURL *easy;
     struct curl_slist *headers;
-    char url[512];               /* the picked base URL */
-    enum rh_stream_type type;    /* XFER_STREAM */
-    struct rh_pipe_job *job;     /* XFER_POST */
+    char url[512];            /* the picked base URL */
+    enum rh_stream_type type; /* XFER_STREAM */
+    struct rh_pipe_job *job;  /* XFER_POST */
     bool headers_done;
-    bool bad_version;            /* X-Server-Version is not semver */
-    bool malformed;              /* the body did not decode */
-    const char *abort_why;       /* set when we ended it */
-    struct rh_tls_bind bind;     /* https: the member we dial */
+    bool bad_version;        /* X-Server-Version is not semver */
+    bool malformed;          /* the body did not decode */
+    const char *abort_why;   /* set when we ended it */
+    struct rh_tls_bind bind; /* https: the member we dial */
     char err_body[ERR_BODY_MAX + 1];
     size_t err_len;
 };
@@ -82,8 +82,8 @@ static void xfer_free(struct rafthttp_transport *t, struct rh_xfer *x)
     rh_free(t->alloc, x);
 }
 
-static struct curl_slist *add_header(struct curl_slist *list,
-                                     const char *name, const char *value)
+static struct curl_slist *add_header(struct curl_slist *list, const char *name,
+                                     const char *value)
 {
     char line[1024];
     snprintf(line, sizeof(line), "%s: %s", name, value);
@@ -96,8 +96,8 @@ static struct curl_slist *add_header(struct curl_slist *list,
 
 static void version_text(const struct rh_semver *v, char *buf, size_t n)
 {
-    snprintf(buf, n, "%lld.%lld.%lld", (long long)v->major,
-             (long long)v->minor, (long long)v->patch);
+    snprintf(buf, n, "%lld.%lld.%lld", (long long)v->major, (long long)v->minor,
+             (long long)v->patch);
 }
 
 /* etcd's request headers; X-Raft-To only on stream dials. */
@@ -134,8 +134,7 @@ struct curl_slist *rh_client_headers(struct rafthttp_transport *t,
 
 static size_t keep_err_body(struct rh_xfer *x, const char *p, size_t n)
 {
-    size_t take = ERR_BODY_MAX - x->err_len < n ? ERR_BODY_MAX - x->err_len
-                                                : n;
+    size_t take = ERR_BODY_MAX - x->err_len < n ? ERR_BODY_MAX - x->err_len : n;
     memcpy(x->err_body + x->err_len, p, take);
     x->err_len += take;
     x->err_body[x->err_len] = '\0';
@@ -190,8 +189,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     struct rafthttp_transport *t = x->t;
     rh_mutex_lock(&t->mu);
     const struct rh_stream_reader *r = &x->peer->readers[x->type];
-    bool streaming = x->kind == XFER_STREAM && r->xfer == x &&
-                     r->state == RH_READER_UP;
+    bool streaming =
+        x->kind == XFER_STREAM && r->xfer == x && r->state == RH_READER_UP;
     size_t rv = len;
     if (!streaming) {
         rv = keep_err_body(x, p, len);
@@ -216,8 +215,7 @@ int rh_client_tls(struct rafthttp_transport *t, CURL *e, const char *url,
         return RAFTHTTP_EINVAL;
     }
     bind->member = peer_id;
-    return rh_tls_client_setup(t->tls, e, bind,
-                               (long)t->cfg.dial_timeout_ms);
+    return rh_tls_client_setup(t->tls, e, bind, (long)t->cfg.dial_timeout_ms);
 }
 
 static CURL *new_easy(struct rh_xfer *x, const char *path)
@@ -253,9 +251,9 @@ static CURL *new_easy(struct rh_xfer *x, const char *path)
     return e;
 }
 
-static struct rh_xfer *xfer_new(struct rafthttp_transport *t,
-                                struct rh_peer *p, enum xfer_kind kind,
-                                const char *url, const char *raft_to)
+static struct rh_xfer *xfer_new(struct rafthttp_transport *t, struct rh_peer *p,
+                                enum xfer_kind kind, const char *url,
+                                const char *raft_to)
 {
     struct rh_xfer *x = rh_calloc(t->alloc, 1, sizeof(*x));
     if (x == NULL) {
@@ -291,8 +289,8 @@ int rh_client_dial(struct rafthttp_transport *t, struct rh_peer *p,
                    enum rh_stream_type type)
 {
     RH_ASSERT_HELD(&t->mu);
-    struct rh_xfer *x = xfer_new(t, p, XFER_STREAM,
-                                 rh_urlpick_pick(&p->picker), p->id_str);
+    struct rh_xfer *x =
+        xfer_new(t, p, XFER_STREAM, rh_urlpick_pick(&p->picker), p->id_str);
     if (x == NULL) {
         return RAFTHTTP_ENOMEM;
     }
@@ -324,8 +322,7 @@ int rh_client_post(struct rafthttp_transport *t, struct rh_peer *p,
     if (x == NULL) {
         return RAFTHTTP_ENOMEM;
     }
-    x->headers =
-        add_header(x->headers, "Content-Type", "application/protobuf");
+    x->headers = add_header(x->headers, "Content-Type", "application/protobuf");
     x->easy = x->headers != NULL ? new_easy(x, "/raft") : NULL;
     if (x->easy != NULL) {
         curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, rh_pipe_job_body(job));
@@ -366,8 +363,7 @@ static double total_secs(CURL *easy)
 }
 
 /* Reports a finished transfer to the peer driver, then frees it (t->mu). */
-static void finish(struct rafthttp_transport *t, struct rh_xfer *x,
-                   CURLcode rc)
+static void finish(struct rafthttp_transport *t, struct rh_xfer *x, CURLcode rc)
 {
     struct rh_peer_table *pt = &t->peers;
     long status = 0;

@@ -21,8 +21,8 @@
 
 #include "transport.h"
 
-struct rh_conn;     /* server.c: one request */
-struct rh_snap_in;  /* snapshot_writer.c: one upload being received */
+struct rh_conn;    /* server.c: one request */
+struct rh_snap_in; /* snapshot_writer.c: one upload being received */
 
 struct rh_io {
     CURLM *multi;
@@ -111,16 +111,16 @@ enum rh_conn_state {
 
 /* One request (libmicrohttpd's per-request context). */
 struct rh_conn {
-    struct rh_conn *next_waiting;   /* io->waiting while parked */
+    struct rh_conn *next_waiting; /* io->waiting while parked */
     struct rafthttp_transport *t;
     enum rh_conn_state state;
     struct rh_pipeline_body body;
-    bool too_big;                   /* the body passed max_msg_bytes */
+    bool too_big; /* the body passed max_msg_bytes */
     struct rh_reply reply;
-    struct rh_snap_in *snap;        /* a snapshot upload, or NULL */
-    int reject_status;              /* RH_CONN_REJECTED: the answer */
+    struct rh_snap_in *snap; /* a snapshot upload, or NULL */
+    int reject_status;       /* RH_CONN_REJECTED: the answer */
     char reject_reason[200];
-    size_t discarded;               /* RH_CONN_REJECTED: bytes read since */
+    size_t discarded; /* RH_CONN_REJECTED: bytes read since */
 };
 
 /* Header flags of an answer. */
@@ -176,8 +176,7 @@ enum MHD_Result rh_on_snapshot(struct rafthttp_transport *t,
                                size_t *size);
 /* The answer to a request parked until processed (both handlers). */
 enum MHD_Result rh_on_processed(struct rafthttp_transport *t,
-                                struct MHD_Connection *c,
-                                struct rh_conn *conn);
+                                struct MHD_Connection *c, struct rh_conn *conn);
 /* server_stream.c: GET /raft/stream/<type>/<from>. */
 enum MHD_Result rh_on_stream(struct rafthttp_transport *t,
                              struct MHD_Connection *c,
@@ -210,8 +209,8 @@ bool rh_snap_in_feed(struct rh_snap_in *s, const uint8_t *p, size_t n,
 bool rh_snap_in_finish(struct rh_snap_in *s, struct rh_reply *reply,
                        struct rh_verdict *v);
 /* The answer once processed (t->mu); text holds its body. */
-void rh_snap_in_answer(struct rh_snap_in *s, int result, char *text,
-                       size_t len, struct rh_verdict *v);
+void rh_snap_in_answer(struct rh_snap_in *s, int result, char *text, size_t len,
+                       struct rh_verdict *v);
 /* The connection is gone (t->mu): drops its reference. */
 void rh_snap_in_detach(struct rh_snap_in *s);
 

@@ -79,8 +79,7 @@ static int64_t min_due(int64_t a, int64_t b)
 
 /* Does what a peer's tick asked for; returns when it is next due. */
 static int64_t act_on(struct rafthttp_transport *t, struct rh_peer *p,
-                      const struct rh_peer_todo *todo, int64_t due,
-                      int64_t now)
+                      const struct rh_peer_todo *todo, int64_t due, int64_t now)
 {
     if (todo->probe && rh_client_probe(t, p) == 0) {
         p->probing = true;
@@ -96,8 +95,7 @@ static int64_t act_on(struct rafthttp_transport *t, struct rh_peer *p,
                                    &t->peers, p, (enum rh_stream_type)i, now));
         }
         if (todo->abort[i]) {
-            rh_client_abort(t, p->readers[i].xfer,
-                            rh_stream_read_timeout_why);
+            rh_client_abort(t, p->readers[i].xfer, rh_stream_read_timeout_why);
             due = now;
         }
     }
@@ -195,8 +193,8 @@ static void poll_once(struct rafthttp_transport *t, long wait)
     struct rh_io *io = t->io;
     struct curl_waitfd fds[RH_MAX_LISTEN];
     for (size_t i = 0; i < io->n_daemons; i++) {
-        const union MHD_DaemonInfo *info = MHD_get_daemon_info(
-            io->daemons[i], MHD_DAEMON_INFO_EPOLL_FD);
+        const union MHD_DaemonInfo *info =
+            MHD_get_daemon_info(io->daemons[i], MHD_DAEMON_INFO_EPOLL_FD);
         fds[i].fd = info->epoll_fd;
         fds[i].events = CURL_WAIT_POLLIN;
         fds[i].revents = 0;

@@ -64,8 +64,7 @@ enum MHD_Result rh_server_reply(struct rafthttp_transport *t,
         return MHD_NO;
     }
     if (content_type != NULL) {
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                content_type);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     }
     rh_server_headers(t, r, flags);
     enum MHD_Result rv = MHD_queue_response(c, status, r);
@@ -241,8 +240,7 @@ static uint64_t claimed_sender(struct MHD_Connection *c, const char *url)
 static struct rh_conn *conn_new(struct rafthttp_transport *t,
                                 struct MHD_Connection *c, const char *url)
 {
-    if (t->tls != NULL &&
-        !rh_tls_admit(t->tls, c, claimed_sender(c, url))) {
+    if (t->tls != NULL && !rh_tls_admit(t->tls, c, claimed_sender(c, url))) {
         return NULL;
     }
     struct rh_conn *conn = rh_calloc(t->alloc, 1, sizeof(*conn));
@@ -254,8 +252,7 @@ static struct rh_conn *conn_new(struct rafthttp_transport *t,
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
-                                  const char *version,
-                                  const char *upload_data,
+                                  const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
     (void)version;
@@ -423,8 +420,7 @@ int rh_server_start(struct rafthttp_transport *t)
         io->ports[io->n_daemons] = info != NULL ? info->port : 0;
         io->daemons[io->n_daemons++] = d;
         if (t->tls != NULL &&
-            rh_tls_server_register(t->tls, io->ports[io->n_daemons - 1]) !=
-                0) {
+            rh_tls_server_register(t->tls, io->ports[io->n_daemons - 1]) != 0) {
             return RAFTHTTP_EIO;
         }
     }

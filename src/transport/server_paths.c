@@ -39,9 +39,8 @@ enum MHD_Result rh_on_probing(struct rafthttp_transport *t,
 static enum MHD_Result refuse_get_only(struct rafthttp_transport *t,
                                        struct MHD_Connection *c)
 {
-    struct rh_verdict v = {.status = 405,
-                           .body = "Method Not Allowed",
-                           .allow = "GET"};
+    struct rh_verdict v = {
+        .status = 405, .body = "Method Not Allowed", .allow = "GET"};
     return rh_server_answer(t, c, &v, 0);
 }
 
@@ -55,8 +54,7 @@ enum MHD_Result rh_on_version(struct rafthttp_transport *t,
     if (strcmp(method, "GET") != 0) {
         return refuse_get_only(t, c);
     }
-    return rh_server_reply(t, c, 200, "application/json", t->version_json,
-                           0);
+    return rh_server_reply(t, c, 200, "application/json", t->version_json, 0);
 }
 
 /* GET /members: read by an etcd member that joins or bootstraps. */
@@ -67,12 +65,11 @@ enum MHD_Result rh_on_members(struct rafthttp_transport *t,
         return refuse_get_only(t, c);
     }
     rh_mutex_lock(&t->mu); /* it may be replaced at any time */
-    struct MHD_Response *r =
-        t->members_json == NULL
-            ? NULL
-            : MHD_create_response_from_buffer(strlen(t->members_json),
-                                              t->members_json,
-                                              MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *r = t->members_json == NULL
+                                 ? NULL
+                                 : MHD_create_response_from_buffer(
+                                       strlen(t->members_json), t->members_json,
+                                       MHD_RESPMEM_MUST_COPY);
     rh_mutex_unlock(&t->mu);
     if (r == NULL) {
         return rh_server_refuse(t, c, 404, "404 page not found", 0);

@@ -55,8 +55,7 @@ static enum MHD_Result pipeline_body_done(struct rafthttp_transport *t,
         return rh_server_answer(t, c, &v, RH_WITH_CLUSTER);
     }
     rh_mutex_lock(&t->mu);
-    bool queued = rh_peer_receive_post(&t->peers, msg, bytes, &conn->reply,
-                                       &v);
+    bool queued = rh_peer_receive_post(&t->peers, msg, bytes, &conn->reply, &v);
     if (queued) {
         rh_server_wait(t, conn, c);
     }
@@ -65,8 +64,7 @@ static enum MHD_Result pipeline_body_done(struct rafthttp_transport *t,
 }
 
 enum MHD_Result rh_on_processed(struct rafthttp_transport *t,
-                                struct MHD_Connection *c,
-                                struct rh_conn *conn)
+                                struct MHD_Connection *c, struct rh_conn *conn)
 {
     struct rh_verdict v;
     char text[240];
@@ -96,8 +94,8 @@ enum MHD_Result rh_on_pipeline(struct rafthttp_transport *t,
             return pipeline_body_done(t, c, conn);
         }
         if (!conn->too_big &&
-            rh_pipeline_body_feed(&conn->body, (const uint8_t *)data,
-                                  *size) != 0) {
+            rh_pipeline_body_feed(&conn->body, (const uint8_t *)data, *size) !=
+                0) {
             conn->too_big = true;
         }
         *size = 0;

@@ -50,8 +50,8 @@ static enum MHD_Result snapshot_body(struct rafthttp_transport *t,
     struct rh_verdict v;
     size_t used = 0;
     rh_mutex_lock(&t->mu);
-    bool ok = rh_snap_in_feed(conn->snap, (const uint8_t *)data, *size,
-                              &used, &conn->reply, &v);
+    bool ok = rh_snap_in_feed(conn->snap, (const uint8_t *)data, *size, &used,
+                              &conn->reply, &v);
     if (ok && used < *size) {
         rh_server_park(conn, c); /* resumed when the writer has room */
     }
@@ -100,8 +100,8 @@ static enum MHD_Result snapshot_rejected(struct rafthttp_transport *t,
 {
     if (*size == 0) {
         conn->state = RH_CONN_ANSWERED;
-        return rh_server_refuse(t, c, conn->reject_status,
-                                conn->reject_reason, RH_WITH_CLUSTER);
+        return rh_server_refuse(t, c, conn->reject_status, conn->reject_reason,
+                                RH_WITH_CLUSTER);
     }
     conn->discarded += *size;
     *size = 0;

@@ -20,14 +20,14 @@
 
 /* One stream response (lives as long as the libmicrohttpd response). */
 struct rh_stream_resp {
-    struct rh_stream_resp *next;    /* io->streams */
+    struct rh_stream_resp *next; /* io->streams */
     struct rh_stream_resp **pprev;
     struct rafthttp_transport *t;
-    struct rh_peer *peer;           /* a reference */
+    struct rh_peer *peer; /* a reference */
     enum rh_stream_type type;
-    uint64_t gen;                   /* the writer's connection number */
+    uint64_t gen; /* the writer's connection number */
     struct MHD_Connection *mhd;
-    bool suspended;                 /* parked in stream_pull */
+    bool suspended; /* parked in stream_pull */
 };
 
 void rh_stream_resp_wake(struct rh_stream_resp *s)

@@ -25,11 +25,11 @@
 
 struct rh_snap_client {
     struct rafthttp_transport *t;
-    struct rh_peer *peer;          /* the peer driver's reference */
-    struct rh_snap_upload up;      /* snapshot/'s rules */
-    struct rh_snap_ticket ticket;  /* the two reports, reserved */
-    char url[512];                 /* the picked base URL */
-    struct rh_tls_bind bind;       /* https: the member we send to */
+    struct rh_peer *peer;         /* the peer driver's reference */
+    struct rh_snap_upload up;     /* snapshot/'s rules */
+    struct rh_snap_ticket ticket; /* the two reports, reserved */
+    char url[512];                /* the picked base URL */
+    struct rh_tls_bind bind;      /* https: the member we send to */
 };
 
 /* ------------------------------------------------------------ curl side */
@@ -37,8 +37,8 @@ struct rh_snap_client {
 static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
 {
     struct rh_snap_client *s = ud;
-    size_t n = rh_snap_upload_read(&s->up, (uint8_t *)buf, size * nitems,
-                                   rh_now_ms());
+    size_t n =
+        rh_snap_upload_read(&s->up, (uint8_t *)buf, size * nitems, rh_now_ms());
     return n == RH_SNAP_UPLOAD_ABORT ? CURL_READFUNC_ABORT : n;
 }
 
@@ -50,7 +50,7 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
     (void)ultotal;
     struct rh_snap_client *s = ud;
     return rh_snap_upload_progress(&s->up, (uint64_t)ulnow, rh_now_ms()) ? 0
-                                                                          : 1;
+                                                                         : 1;
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -167,8 +167,8 @@ int rh_snap_client_start(struct rafthttp_transport *t, struct rh_peer *p,
     s->t = t;
     s->peer = p;
     snprintf(s->url, sizeof(s->url), "%s", rh_urlpick_pick(&p->picker));
-    int rv = rh_snap_upload_init(&s->up, t->alloc, &t->cfg, m, src,
-                                 rh_now_ms());
+    int rv =
+        rh_snap_upload_init(&s->up, t->alloc, &t->cfg, m, src, rh_now_ms());
     if (rv != 0) {
         rh_free(t->alloc, s);
         return rv;

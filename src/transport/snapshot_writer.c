@@ -32,12 +32,12 @@
 
 struct rh_snap_in {
     struct rafthttp_transport *t;
-    int refs;                 /* connection + writer */
+    int refs; /* connection + writer */
     struct rh_snap_receiver rx;
-    struct rh_reply *reply;   /* the connection's, until detached */
-    uint64_t from;            /* the sender, for its metrics */
+    struct rh_reply *reply; /* the connection's, until detached */
+    uint64_t from;          /* the sender, for its metrics */
     int64_t started_ms;
-    pthread_cond_t cv;        /* the writer waits here (t->mu) */
+    pthread_cond_t cv; /* the writer waits here (t->mu) */
 };
 
 struct rh_snap_in *rh_snap_in_new(struct rafthttp_transport *t)
@@ -120,8 +120,7 @@ static void write_body(struct rh_snap_in *s, struct rh_snap_file *f)
 }
 
 /* After the body: commit or discard, then answer or deliver (t->mu). */
-static void conclude(struct rh_snap_in *s, struct rh_snap_file *f,
-                     bool opened)
+static void conclude(struct rh_snap_in *s, struct rh_snap_file *f, bool opened)
 {
     struct rafthttp_transport *t = s->t;
     bool complete = rh_snap_receiver_complete(&s->rx);
@@ -204,8 +203,7 @@ static int start_writer(struct rh_snap_in *s)
 /* --------------------------------------------------------- network side */
 
 bool rh_snap_in_feed(struct rh_snap_in *s, const uint8_t *p, size_t n,
-                     size_t *used, struct rh_reply *reply,
-                     struct rh_verdict *v)
+                     size_t *used, struct rh_reply *reply, struct rh_verdict *v)
 {
     RH_ASSERT_HELD(&s->t->mu);
     bool head_done;
@@ -233,8 +231,8 @@ bool rh_snap_in_finish(struct rh_snap_in *s, struct rh_reply *reply,
     return true;
 }
 
-void rh_snap_in_answer(struct rh_snap_in *s, int result, char *text,
-                       size_t len, struct rh_verdict *v)
+void rh_snap_in_answer(struct rh_snap_in *s, int result, char *text, size_t len,
+                       struct rh_verdict *v)
 {
     RH_ASSERT_HELD(&s->t->mu);
     rh_snap_receiver_answer(&s->rx, result, text, len, v);

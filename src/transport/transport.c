@@ -41,8 +41,7 @@ static bool valid(const struct rafthttp_transport *t)
 
 /* ------------------------------------------------------ configuration */
 
-static void free_strings(const struct rafthttp_allocator *a, char **v,
-                         size_t n)
+static void free_strings(const struct rafthttp_allocator *a, char **v, size_t n)
 {
     for (size_t i = 0; v != NULL && i < n; i++) {
         rh_free(a, v[i]);
@@ -65,8 +64,8 @@ static char **copy_strings(const struct rafthttp_allocator *a,
 }
 
 /* "u1,u2" for X-PeerURLs, as etcd joins url.String() values. */
-static char *join_urls(const struct rafthttp_allocator *a,
-                       const char *const *v, size_t n)
+static char *join_urls(const struct rafthttp_allocator *a, const char *const *v,
+                       size_t n)
 {
     size_t len = 1;
     for (size_t i = 0; i < n; i++) {
@@ -160,8 +159,7 @@ static int transport_init(struct rafthttp_transport *t,
     int rv = copy_config(t, cfg);
     if (rv == 0 && cfg->tls != NULL) {
         char err[200];
-        rv = rh_tls_new(t->alloc, cfg->tls, &t->log, &t->tls, err,
-                        sizeof(err));
+        rv = rh_tls_new(t->alloc, cfg->tls, &t->log, &t->tls, err, sizeof(err));
         if (rv != 0) {
             rh_log(&t->log, RAFTHTTP_LOG_ERROR, "invalid TLS configuration",
                    "error=\"%s\"", err);
@@ -298,8 +296,7 @@ const char *rafthttp_transport_errmsg(struct rafthttp_transport *t)
     return valid(t) ? t->errmsg : "invalid transport";
 }
 
-unsigned rafthttp_transport_listen_port(struct rafthttp_transport *t,
-                                        size_t i)
+unsigned rafthttp_transport_listen_port(struct rafthttp_transport *t, size_t i)
 {
     return valid(t) ? rh_io_listen_port(t, i) : 0;
 }
@@ -333,12 +330,12 @@ int rafthttp_transport_send(struct rafthttp_transport *t,
     return 0;
 }
 
-int rafthttp_transport_send_snapshot(
-    struct rafthttp_transport *t, const struct rafthttp_message *m,
-    const struct rafthttp_snapshot_source *src)
+int rafthttp_transport_send_snapshot(struct rafthttp_transport *t,
+                                     const struct rafthttp_message *m,
+                                     const struct rafthttp_snapshot_source *src)
 {
-    if (!valid(t) || m == NULL || m->type != RAFTHTTP_MSG_SNAP ||
-        src == NULL || (src->read == NULL && src->fd < 0)) {
+    if (!valid(t) || m == NULL || m->type != RAFTHTTP_MSG_SNAP || src == NULL ||
+        (src->read == NULL && src->fd < 0)) {
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
@@ -498,8 +495,7 @@ size_t rafthttp_transport_active_peers(struct rafthttp_transport *t)
 }
 
 /* The transport-wide counters (t->mu). */
-static void copy_stats(struct rafthttp_transport *t,
-                       struct rafthttp_stats *st)
+static void copy_stats(struct rafthttp_transport *t, struct rafthttp_stats *st)
 {
     *st = t->peers.stats;
     st->queued_bytes = t->peers.queued_bytes;

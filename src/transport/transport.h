@@ -63,20 +63,20 @@ struct rh_worker {
 struct rafthttp_transport {
     uint32_t magic;
     const struct rafthttp_allocator *alloc;
-    struct rafthttp_config cfg;      /* copy; its lists point below */
-    char **peer_urls;                /* owned copies */
-    char *peer_urls_header;          /* "u1,u2": X-PeerURLs */
-    char **listen_urls;              /* owned copies */
-    char *snapshot_dir;              /* owned copy, or NULL */
-    char *members_json;              /* owned copy, or NULL (t->mu) */
-    char version_json[96];           /* GET /version's body */
+    struct rafthttp_config cfg; /* copy; its lists point below */
+    char **peer_urls;           /* owned copies */
+    char *peer_urls_header;     /* "u1,u2": X-PeerURLs */
+    char **listen_urls;         /* owned copies */
+    char *snapshot_dir;         /* owned copy, or NULL */
+    char *members_json;         /* owned copy, or NULL (t->mu) */
+    char version_json[96];      /* GET /version's body */
     struct rh_local_identity local;
     struct rh_logger log;
-    struct rh_tls *tls;              /* owned; NULL: plain HTTP only */
-    struct rh_mutex mu;              /* the transport lock (see above) */
+    struct rh_tls *tls; /* owned; NULL: plain HTTP only */
+    struct rh_mutex mu; /* the transport lock (see above) */
     enum rh_state state;
-    struct rh_peer_table peers;      /* peers, remotes, budgets, stats */
-    struct rh_inbox inbox;           /* mailboxes and reports */
+    struct rh_peer_table peers; /* peers, remotes, budgets, stats */
+    struct rh_inbox inbox;      /* mailboxes and reports */
     /* delivery (deliver.c) */
     struct rh_worker workers[RH_RECV_THREADS + 1];
     size_t n_workers;
@@ -84,12 +84,12 @@ struct rafthttp_transport {
     pthread_t io_thread;
     bool io_running;
     bool io_stop;
-    bool io_kicked;                  /* a wakeup is pending */
+    bool io_kicked; /* a wakeup is pending */
     struct rh_io *io;
     /* snapshots (snapshot_client.c, snapshot_writer.c) */
     unsigned snap_send_threads;
     unsigned snap_recv_threads;
-    pthread_cond_t snap_cv;          /* signalled as they end */
+    pthread_cond_t snap_cv; /* signalled as they end */
     char errmsg[256];
 };
 

@@ -63,8 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct rh_msgappv2_decoder d;
     rh_msgappv2_decoder_init(&d, NULL, 2, 1, FUZZ_LIMIT);
     struct tl_decoded got;
-    int rv = tl_decode_all(TL_MSGAPPV2, &d, data + 1, size - 1, splits, 2,
-                           &got);
+    int rv =
+        tl_decode_all(TL_MSGAPPV2, &d, data + 1, size - 1, splits, 2, &got);
     fuzz_require(rv == 0 || rv == RAFTHTTP_EPROTO || rv == RAFTHTTP_ETOOBIG);
     for (size_t i = 0; i < got.n; i++) {
         fuzz_check_message(&got.msgs[i]->m);

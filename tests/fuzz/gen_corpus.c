@@ -23,8 +23,7 @@ static int write_seed(const char *target, const uint8_t *p, size_t n)
     char path[4096];
     int len = snprintf(path, sizeof(path), "%s/%s/", out_dir, target);
     for (size_t i = 0; i < sizeof(md); i++) {
-        len += snprintf(path + len, sizeof(path) - (size_t)len, "%02x",
-                        md[i]);
+        len += snprintf(path + len, sizeof(path) - (size_t)len, "%02x", md[i]);
     }
     FILE *f = fopen(path, "wb");
     if (f == NULL || fwrite(p, 1, n, f) != n || fclose(f) != 0) {
@@ -37,7 +36,9 @@ static int write_seed(const char *target, const uint8_t *p, size_t n)
 static const uint64_t ids[] = {1, 2, 3};
 static const struct rafthttp_entry entries[] = {
     {.term = 1, .index = 4, .data = {(const uint8_t *)"hi", 2}},
-    {.term = 1, .index = 5, .type = RAFTHTTP_ENTRY_CONF_CHANGE,
+    {.term = 1,
+     .index = 5,
+     .type = RAFTHTTP_ENTRY_CONF_CHANGE,
      .data = {(const uint8_t *)"\x08\x01\x10\x00\x18\x02", 6}},
     {.term = 1, .index = 6, .data = {(const uint8_t *)"", 0}},
 };
@@ -48,21 +49,33 @@ static size_t sample_messages(struct rafthttp_message *ms)
     size_t n = 0;
     memset(ms, 0, 8 * sizeof(*ms));
     ms[n++].type = RAFTHTTP_MSG_HEARTBEAT;
-    ms[n] = (struct rafthttp_message){.type = RAFTHTTP_MSG_APP, .to = 2,
-                                      .from = 1, .term = 1, .log_term = 1,
-                                      .index = 3, .commit = 3,
-                                      .entries = entries, .n_entries = 3};
+    ms[n] = (struct rafthttp_message){.type = RAFTHTTP_MSG_APP,
+                                      .to = 2,
+                                      .from = 1,
+                                      .term = 1,
+                                      .log_term = 1,
+                                      .index = 3,
+                                      .commit = 3,
+                                      .entries = entries,
+                                      .n_entries = 3};
     n++;
-    ms[n] = (struct rafthttp_message){.type = RAFTHTTP_MSG_APP, .to = 2,
-                                      .from = 1, .term = 1, .log_term = 1,
-                                      .index = 6, .commit = 6};
+    ms[n] = (struct rafthttp_message){.type = RAFTHTTP_MSG_APP,
+                                      .to = 2,
+                                      .from = 1,
+                                      .term = 1,
+                                      .log_term = 1,
+                                      .index = 6,
+                                      .commit = 6};
     n++;
-    ms[n] = (struct rafthttp_message){.type = RAFTHTTP_MSG_VOTE, .to = 2,
-                                      .from = 1, .term = 9, .reject = true,
+    ms[n] = (struct rafthttp_message){.type = RAFTHTTP_MSG_VOTE,
+                                      .to = 2,
+                                      .from = 1,
+                                      .term = 9,
+                                      .reject = true,
                                       .reject_hint = 77};
     ms[n++].context = (struct rafthttp_bytes){(const uint8_t *)"ctx", 3};
-    ms[n] = (struct rafthttp_message){.type = RAFTHTTP_MSG_SNAP, .to = 2,
-                                      .from = 1, .term = 2};
+    ms[n] = (struct rafthttp_message){
+        .type = RAFTHTTP_MSG_SNAP, .to = 2, .from = 1, .term = 2};
     ms[n].snapshot.data = (struct rafthttp_bytes){(const uint8_t *)"v2", 2};
     ms[n].snapshot.metadata.index = 1000;
     ms[n].snapshot.metadata.conf_state.voters = ids;
@@ -183,10 +196,9 @@ static int seeds_probe(void)
 
 static int make_dirs(void)
 {
-    static const char *const targets[] = {"raftpb", "entry", "msg_frame",
-                                          "msgappv2",
-                                          "snapshot_head", "request",
-                                          "probe"};
+    static const char *const targets[] = {
+        "raftpb",        "entry",   "msg_frame", "msgappv2",
+        "snapshot_head", "request", "probe"};
     char path[4096];
     if (mkdir(out_dir, 0755) != 0 && errno != EEXIST) {
         perror(out_dir);
@@ -212,9 +224,8 @@ int main(int argc, char **argv)
     struct rafthttp_message ms[8];
     size_t n = sample_messages(ms);
     if (make_dirs() != 0 || seeds_raftpb(ms, n) != 0 ||
-        seeds_entry(ms, n) != 0 ||
-        seeds_streams(ms, n) != 0 || seeds_request() != 0 ||
-        seeds_probe() != 0) {
+        seeds_entry(ms, n) != 0 || seeds_streams(ms, n) != 0 ||
+        seeds_request() != 0 || seeds_probe() != 0) {
         return 1;
     }
     printf("gen_corpus: seeds written to %s\n", out_dir);

@@ -50,9 +50,9 @@ static int on_process(struct rafthttp_transport *t,
     }
     pthread_mutex_lock(&n->mu);
     if (n->n_records < TC_MAX_RECORDS) {
-        n->records[n->n_records++] = (struct tc_record){
-            m->type, m->from, m->to, m->term, m->index, m->commit,
-            m->n_entries, data};
+        n->records[n->n_records++] =
+            (struct tc_record){m->type,  m->from,   m->to,        m->term,
+                               m->index, m->commit, m->n_entries, data};
     }
     int rv = n->process_result;
     pthread_cond_broadcast(&n->cv);
@@ -60,8 +60,7 @@ static int on_process(struct rafthttp_transport *t,
     return rv;
 }
 
-static void on_unreachable(struct rafthttp_transport *t, uint64_t id,
-                           void *ud)
+static void on_unreachable(struct rafthttp_transport *t, uint64_t id, void *ud)
 {
     (void)t;
     struct tc_node *n = node_of(ud);
@@ -98,8 +97,7 @@ static void on_critical(struct rafthttp_transport *t, int err,
     pthread_mutex_unlock(&n->mu);
 }
 
-static bool on_is_removed(struct rafthttp_transport *t, uint64_t id,
-                          void *ud)
+static bool on_is_removed(struct rafthttp_transport *t, uint64_t id, void *ud)
 {
     (void)t;
     struct tc_node *n = node_of(ud);
@@ -235,8 +233,8 @@ void tc_connect_all(struct tc_cluster *c)
         for (size_t j = 0; j < c->n; j++) {
             if (i != j) {
                 const char *url = c->nodes[j].url;
-                rafthttp_transport_add_peer(c->nodes[i].t, c->nodes[j].id,
-                                            &url, 1);
+                rafthttp_transport_add_peer(c->nodes[i].t, c->nodes[j].id, &url,
+                                            1);
             }
         }
     }

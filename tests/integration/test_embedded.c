@@ -24,8 +24,7 @@ struct app {
 
 static enum MHD_Result app_access(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
-                                  const char *version,
-                                  const char *upload_data,
+                                  const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
     (void)version;
@@ -42,8 +41,8 @@ static enum MHD_Result app_access(void *cls, struct MHD_Connection *c,
     return rv;
 }
 
-static void app_completed(void *cls, struct MHD_Connection *c,
-                          void **con_cls, enum MHD_RequestTerminationCode why)
+static void app_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                          enum MHD_RequestTerminationCode why)
 {
     (void)c;
     (void)why;
@@ -62,14 +61,14 @@ static void start_app(struct app *app, struct tc_node *node)
     (void)node;
     assert_int_equal(rafthttp_transport_new(&app->t, &cfg), 0);
     assert_int_equal(rafthttp_transport_start(app->t), 0);
-    app->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-            MHD_ALLOW_SUSPEND_RESUME,
-        0, NULL, NULL, app_access, app, MHD_OPTION_NOTIFY_COMPLETED,
-        app_completed, app, MHD_OPTION_END);
+    app->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+                                       MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME,
+                                   0, NULL, NULL, app_access, app,
+                                   MHD_OPTION_NOTIFY_COMPLETED, app_completed,
+                                   app, MHD_OPTION_END);
     assert_non_null(app->daemon);
-    app->port = MHD_get_daemon_info(app->daemon, MHD_DAEMON_INFO_BIND_PORT)
-                    ->port;
+    app->port =
+        MHD_get_daemon_info(app->daemon, MHD_DAEMON_INFO_BIND_PORT)->port;
 }
 
 static bool both_ways(struct rafthttp_transport *a, uint64_t b_id)
@@ -114,8 +113,7 @@ static void test_served_by_application(void **state)
     snprintf(url, sizeof(url), "http://127.0.0.1:%u", app.port);
     const char *u1 = url;
     const char *u2 = c.nodes[1].url;
-    assert_int_equal(rafthttp_transport_add_peer(c.nodes[1].t, 1, &u1, 1),
-                     0);
+    assert_int_equal(rafthttp_transport_add_peer(c.nodes[1].t, 1, &u1, 1), 0);
     assert_int_equal(rafthttp_transport_add_peer(app.t, 2, &u2, 1), 0);
     bool up = false;
     for (int i = 0; i < 1500 && !up; i++) {
@@ -125,8 +123,8 @@ static void test_served_by_application(void **state)
     assert_true(up);
     assert_int_equal(app_get(app.port, "/hello"), 200);
     assert_int_equal(app_get(app.port, "/raft/probing"), 200);
-    struct rafthttp_message m = {.type = RAFTHTTP_MSG_HEARTBEAT, .from = 1,
-                                 .to = 2, .term = 1};
+    struct rafthttp_message m = {
+        .type = RAFTHTTP_MSG_HEARTBEAT, .from = 1, .to = 2, .term = 1};
     assert_int_equal(rafthttp_transport_send(app.t, &m, 1), 0);
     assert_true(tc_wait_records(&c.nodes[1], 1));
     /* The documented order: transport, then daemon, then free. */

@@ -17,8 +17,8 @@
 static struct rafthttp_message msg(int32_t type, uint64_t from, uint64_t to,
                                    uint64_t index)
 {
-    struct rafthttp_message m = {.type = type, .from = from, .to = to,
-                                 .term = 2, .index = index};
+    struct rafthttp_message m = {
+        .type = type, .from = from, .to = to, .term = 2, .index = index};
     return m;
 }
 
@@ -77,8 +77,7 @@ static void test_pipeline_takes_over_and_streams_return(void **state)
     assert_true(pipeline_only(&c, 0, 1));
     assert_true(send_until_seen(&c, 0, 1, RAFTHTTP_MSG_HEARTBEAT));
     const char *url = c.nodes[0].url;
-    assert_int_equal(rafthttp_transport_add_peer(c.nodes[1].t, 1, &url, 1),
-                     0);
+    assert_int_equal(rafthttp_transport_add_peer(c.nodes[1].t, 1, &url, 1), 0);
     assert_true(tc_wait_streams(&c, 0, 1));
     assert_true(send_until_seen(&c, 0, 1, RAFTHTTP_MSG_APP));
     tc_stop(&c);
@@ -237,12 +236,9 @@ static void test_remote_promoted_to_peer(void **state)
     tc_start(&c, 2, NULL);
     const char *u1 = c.nodes[0].url;
     const char *u2 = c.nodes[1].url;
-    assert_int_equal(rafthttp_transport_add_remote(c.nodes[0].t, 2, &u2, 1),
-                     0);
-    assert_int_equal(rafthttp_transport_add_peer(c.nodes[1].t, 1, &u1, 1),
-                     0);
-    assert_int_equal(rafthttp_transport_add_peer(c.nodes[0].t, 2, &u2, 1),
-                     0);
+    assert_int_equal(rafthttp_transport_add_remote(c.nodes[0].t, 2, &u2, 1), 0);
+    assert_int_equal(rafthttp_transport_add_peer(c.nodes[1].t, 1, &u1, 1), 0);
+    assert_int_equal(rafthttp_transport_add_peer(c.nodes[0].t, 2, &u2, 1), 0);
     assert_true(tc_wait_streams(&c, 0, 1));
     assert_int_equal(rafthttp_transport_active_peers(c.nodes[0].t), 1);
     tc_stop(&c);
@@ -265,8 +261,7 @@ static void test_removed_member_is_told(void **state)
     /* Node 2 posts to node 1, whose raft core answers "removed". */
     c.nodes[0].process_result = RAFTHTTP_EREMOVED;
     const char *u1 = c.nodes[0].url;
-    assert_int_equal(rafthttp_transport_add_remote(c.nodes[1].t, 1, &u1, 1),
-                     0);
+    assert_int_equal(rafthttp_transport_add_remote(c.nodes[1].t, 1, &u1, 1), 0);
     struct rafthttp_message m = msg(RAFTHTTP_MSG_HEARTBEAT, 2, 1, 1);
     assert_int_equal(rafthttp_transport_send(c.nodes[1].t, &m, 1), 0);
     assert_true(tc_wait_until(&c.nodes[1], has_critical));
@@ -296,8 +291,8 @@ static void test_five_members(void **state)
     for (size_t i = 0; i < 5; i++) {
         for (size_t j = 0; j < 5; j++) {
             if (i != j) {
-                struct rafthttp_message m = msg(RAFTHTTP_MSG_HEARTBEAT,
-                                                i + 1, j + 1, i + 1);
+                struct rafthttp_message m =
+                    msg(RAFTHTTP_MSG_HEARTBEAT, i + 1, j + 1, i + 1);
                 rafthttp_transport_send(c.nodes[i].t, &m, 1);
             }
         }

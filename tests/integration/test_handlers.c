@@ -72,22 +72,22 @@ struct request {
     const char *method;
     const char *path;
     struct peer_headers h;
-    const uint8_t *body;   /* with body_len; NULL: none */
+    const uint8_t *body; /* with body_len; NULL: none */
     size_t body_len;
-    bool chunked;          /* body without Content-Length, chunked */
-    size_t hang_up_after;  /* > 0: abort the upload after these bytes */
-    bool stream;           /* a 200 never ends: stop once its head is in */
-    long timeout_ms;       /* 0: REQUEST_TIMEOUT_MS */
+    bool chunked;         /* body without Content-Length, chunked */
+    size_t hang_up_after; /* > 0: abort the upload after these bytes */
+    bool stream;          /* a 200 never ends: stop once its head is in */
+    long timeout_ms;      /* 0: REQUEST_TIMEOUT_MS */
 };
 
 struct reply {
     CURLcode rc;
-    long status;           /* of the last status line */
-    char head[8192];       /* header lines of the last response */
+    long status;     /* of the last status line */
+    char head[8192]; /* header lines of the last response */
     size_t head_len;
     char body[16384];
     size_t body_len;
-    bool stop_at_200;      /* from request.stream */
+    bool stop_at_200; /* from request.stream */
 };
 
 /* What the read callback uploads. */
@@ -95,7 +95,7 @@ struct upload {
     const uint8_t *p;
     size_t len;
     size_t off;
-    size_t cut;            /* > 0: abort once this much went out */
+    size_t cut; /* > 0: abort once this much went out */
 };
 
 /* The headers etcd 3.4.23 sends on a pipeline POST from member 2. */
@@ -175,8 +175,8 @@ static size_t on_read(char *buf, size_t size, size_t n, void *ud)
     return k;
 }
 
-static struct curl_slist *add_header(struct curl_slist *list,
-                                     const char *name, const char *value)
+static struct curl_slist *add_header(struct curl_slist *list, const char *name,
+                                     const char *value)
 {
     if (value == NULL) {
         return list;
@@ -318,8 +318,7 @@ static const char *reply_header(const struct reply *r, const char *name,
     return NULL;
 }
 
-static void check_status(const char *what, const struct reply *r,
-                         long status)
+static void check_status(const char *what, const struct reply *r, long status)
 {
     if (r->status != status) {
         fail_msg("%s: status %ld (curl: %s), want %ld; body \"%s\"", what,
@@ -409,7 +408,9 @@ static void check_stream_ok(const char *what, const struct reply *r)
 static struct rafthttp_message heartbeat(uint64_t term)
 {
     struct rafthttp_message m = {.type = RAFTHTTP_MSG_HEARTBEAT,
-                                 .from = 2, .to = 1, .term = term,
+                                 .from = 2,
+                                 .to = 1,
+                                 .term = term,
                                  .commit = term};
     return m;
 }
@@ -469,8 +470,10 @@ static void post_valid(const char *what, CURL *h)
     struct rafthttp_message m = heartbeat(next_term++);
     struct rh_buf b;
     encode(&m, &b);
-    struct request rq = {.method = "POST", .path = "/raft",
-                         .h = pipeline_headers(), .body = b.data,
+    struct request rq = {.method = "POST",
+                         .path = "/raft",
+                         .h = pipeline_headers(),
+                         .body = b.data,
                          .body_len = b.len};
     struct reply r;
     if (h != NULL) {
@@ -487,8 +490,11 @@ static void post_valid(const char *what, CURL *h)
 static void post_raw(const struct peer_headers *h, const uint8_t *body,
                      size_t len, struct reply *r)
 {
-    struct request rq = {.method = "POST", .path = "/raft", .h = *h,
-                         .body = body, .body_len = len};
+    struct request rq = {.method = "POST",
+                         .path = "/raft",
+                         .h = *h,
+                         .body = body,
+                         .body_len = len};
     http_once(node_url(), &rq, r);
 }
 
@@ -497,8 +503,8 @@ static void send_empty(const char *method, const char *path,
                        const struct peer_headers *h, struct reply *r)
 {
     bool get = strcmp(method, "GET") == 0;
-    struct request rq = {.method = method, .path = path, .h = *h,
-                         .stream = get};
+    struct request rq = {
+        .method = method, .path = path, .h = *h, .stream = get};
     http_once(node_url(), &rq, r);
 }
 
@@ -543,9 +549,11 @@ static void test_pipeline_valid(void **state)
     post_valid("valid POST /raft", NULL);
     /* Newer versions pass while their min-cluster version is ours or less;
      * patch levels do not count; a missing min-cluster version is 2.0. */
-    static const char *const versions[][2] = {
-        {"3.6.0", "3.0.0"}, {"4.0.0", "3.0.0"}, {"3.4.23", "3.4.99"},
-        {"3.0.0", NULL},    {"3.5.0-rc.1", "3.0.0"}};
+    static const char *const versions[][2] = {{"3.6.0", "3.0.0"},
+                                              {"4.0.0", "3.0.0"},
+                                              {"3.4.23", "3.4.99"},
+                                              {"3.0.0", NULL},
+                                              {"3.5.0-rc.1", "3.0.0"}};
     for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
         struct rafthttp_message m = heartbeat(next_term++);
         struct rh_buf b;
@@ -557,8 +565,8 @@ static void test_pipeline_valid(void **state)
         post_raw(&h, b.data, b.len, &r);
         rh_buf_close(&b);
         char what[96];
-        snprintf(what, sizeof(what), "POST version %s min %s",
-                 versions[i][0], versions[i][1] ? versions[i][1] : "(none)");
+        snprintf(what, sizeof(what), "POST version %s min %s", versions[i][0],
+                 versions[i][1] ? versions[i][1] : "(none)");
         check_204(what, &r);
         wait_processed(what, m.term);
     }
@@ -579,8 +587,11 @@ static void test_pipeline_methods(void **state)
     struct rafthttp_message m = heartbeat(1);
     struct rh_buf b;
     encode(&m, &b);
-    struct request rq = {.method = "PUT", .path = "/raft", .h = h,
-                         .body = b.data, .body_len = b.len};
+    struct request rq = {.method = "PUT",
+                         .path = "/raft",
+                         .h = h,
+                         .body = b.data,
+                         .body_len = b.len};
     struct reply r;
     http_once(node_url(), &rq, &r);
     rh_buf_close(&b);
@@ -606,8 +617,8 @@ static void test_pipeline_versions(void **state)
         long status;
         const char *text;
     } cases[] = {
-        {NULL, "3.0.0", 412, "incompatible version"},  /* missing: 2.0.0 */
-        {"", "3.0.0", 412, "incompatible version"},    /* empty: 2.0.0 */
+        {NULL, "3.0.0", 412, "incompatible version"}, /* missing: 2.0.0 */
+        {"", "3.0.0", 412, "incompatible version"},   /* empty: 2.0.0 */
         {"2.3.0", "2.1.0", 412, "incompatible version"},
         {"3.4.23", "9.0.0", 412, "incompatible version"},
         {"3.4.23", "3.5.0", 412, "incompatible version"},
@@ -624,8 +635,7 @@ static void test_pipeline_versions(void **state)
         post_with_headers(&h, &r);
         char what[96];
         snprintf(what, sizeof(what), "POST version \"%s\" min \"%s\"",
-                 cases[i].server ? cases[i].server : "(none)",
-                 cases[i].min);
+                 cases[i].server ? cases[i].server : "(none)", cases[i].min);
         check_pipeline_error(what, &r, cases[i].status, cases[i].text);
     }
 }
@@ -634,7 +644,7 @@ static void test_pipeline_cluster_id(void **state)
 {
     (void)state;
     static const char *const ids[] = {"0001000", "01000", "2000", "",
-                                      "0x1000", "10000", NULL};
+                                      "0x1000",  "10000", NULL};
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
         struct peer_headers h = pipeline_headers();
         h.cluster_id = ids[i];
@@ -739,8 +749,11 @@ static void test_pipeline_too_large(void **state)
     check_pipeline_error("Content-Length 2000", &r, 413,
                          "raft message too large");
 
-    struct request rq = {.method = "POST", .path = "/raft", .h = h,
-                         .body = big, .body_len = sizeof(big),
+    struct request rq = {.method = "POST",
+                         .path = "/raft",
+                         .h = h,
+                         .body = big,
+                         .body_len = sizeof(big),
                          .chunked = true};
     http_once(node_url(), &rq, &r);
     check_pipeline_error("chunked 2000", &r, 413, "raft message too large");
@@ -773,10 +786,8 @@ static void test_pipeline_process_fails(void **state)
     check_body("process() EREMOVED", &r,
                "{\"message\":\"cannot process message from removed "
                "member\"}");
-    check_header("process() EREMOVED", &r, "Content-Type",
-                 "application/json");
-    check_header("process() EREMOVED", &r, "X-Etcd-Cluster-ID",
-                 local_cluster);
+    check_header("process() EREMOVED", &r, "Content-Type", "application/json");
+    check_header("process() EREMOVED", &r, "X-Etcd-Cluster-ID", local_cluster);
     wait_processed("process() EREMOVED", m.term);
 
     set_process_result(RAFTHTTP_EIO);
@@ -800,8 +811,11 @@ static void test_pipeline_hang_ups(void **state)
     struct peer_headers h = pipeline_headers();
     static uint8_t body[600];
     memset(body, 0x0c, sizeof(body));
-    struct request rq = {.method = "POST", .path = "/raft", .h = h,
-                         .body = body, .body_len = sizeof(body),
+    struct request rq = {.method = "POST",
+                         .path = "/raft",
+                         .h = h,
+                         .body = body,
+                         .body_len = sizeof(body),
                          .hang_up_after = 100};
     struct reply r;
     http_once(node_url(), &rq, &r);
@@ -813,8 +827,11 @@ static void test_pipeline_hang_ups(void **state)
     struct rafthttp_message m = heartbeat(next_term++);
     struct rh_buf b;
     encode(&m, &b);
-    struct request slow = {.method = "POST", .path = "/raft", .h = h,
-                           .body = b.data, .body_len = b.len,
+    struct request slow = {.method = "POST",
+                           .path = "/raft",
+                           .h = h,
+                           .body = b.data,
+                           .body_len = b.len,
                            .timeout_ms = 300};
     http_once(node_url(), &slow, &r);
     rh_buf_close(&b);
@@ -910,14 +927,14 @@ static void test_stream_refused_when_pipeline_only(void **state)
     struct tc_cluster c;
     tc_start(&c, 1, pipeline_only);
     const char *peer2 = "http://127.0.0.1:1";
-    assert_int_equal(
-        rafthttp_transport_add_peer(c.nodes[0].t, 2, &peer2, 1), 0);
+    assert_int_equal(rafthttp_transport_add_peer(c.nodes[0].t, 2, &peer2, 1),
+                     0);
     struct peer_headers h = stream_headers();
     static const char *const paths[] = {"/raft/stream/message/2",
                                         "/raft/stream/msgapp/2"};
     for (size_t i = 0; i < 2; i++) {
-        struct request rq = {.method = "GET", .path = paths[i], .h = h,
-                             .stream = true};
+        struct request rq = {
+            .method = "GET", .path = paths[i], .h = h, .stream = true};
         struct reply r;
         http_once(c.nodes[0].url, &rq, &r);
         check_http_error(paths[i], &r, 404, "404 page not found");
@@ -926,8 +943,10 @@ static void test_stream_refused_when_pipeline_only(void **state)
     rh_buf_init(&body, NULL, 1 << 20);
     struct rafthttp_message m = heartbeat(next_term++);
     encode(&m, &body);
-    struct request rq = {.method = "POST", .path = "/raft",
-                         .h = pipeline_headers(), .body = body.data,
+    struct request rq = {.method = "POST",
+                         .path = "/raft",
+                         .h = pipeline_headers(),
+                         .body = body.data,
                          .body_len = body.len};
     struct reply r;
     http_once(c.nodes[0].url, &rq, &r);
@@ -1010,8 +1029,7 @@ static void test_stream_check_order(void **state)
 }
 
 /* The raft core of the removed-member transport: ids 3 and 4 are gone. */
-static bool removed_3_or_4(struct rafthttp_transport *t, uint64_t id,
-                           void *ud)
+static bool removed_3_or_4(struct rafthttp_transport *t, uint64_t id, void *ud)
 {
     (void)t;
     (void)ud;
@@ -1059,16 +1077,18 @@ static void test_stream_removed_sender(void **state)
     struct peer_headers h = stream_headers();
     h.from = "3";
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-        struct request rq = {.method = "GET", .path = paths[i], .h = h,
-                             .stream = true};
+        struct request rq = {
+            .method = "GET", .path = paths[i], .h = h, .stream = true};
         struct reply r;
         http_once(base, &rq, &r);
         check_stream_error(paths[i], &r, 410, "removed member");
     }
     /* Removal is checked before X-Raft-To. */
     h.raft_to = "2";
-    struct request rq = {.method = "GET", .path = "/raft/stream/message/3",
-                         .h = h, .stream = true};
+    struct request rq = {.method = "GET",
+                         .path = "/raft/stream/message/3",
+                         .h = h,
+                         .stream = true};
     struct reply r;
     http_once(base, &rq, &r);
     check_stream_error("removed sender, bad X-Raft-To", &r, 410,
@@ -1088,8 +1108,8 @@ static bool probing_body_ok(const char *body)
     }
     const char *p = body + strlen(prefix);
     for (size_t i = 0; shape[i] != '\0'; i++, p++) {
-        bool ok = shape[i] == 'd' ? isdigit((unsigned char)*p) != 0
-                                  : *p == shape[i];
+        bool ok =
+            shape[i] == 'd' ? isdigit((unsigned char)*p) != 0 : *p == shape[i];
         if (!ok) {
             return false;
         }
@@ -1139,8 +1159,8 @@ static void test_probing(void **state)
     struct peer_headers none = {0};
     for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
         struct reply r;
-        struct request rq = {.method = methods[i], .path = "/raft/probing",
-                             .h = none};
+        struct request rq = {
+            .method = methods[i], .path = "/raft/probing", .h = none};
         http_once(node_url(), &rq, &r);
         check_status(methods[i], &r, 200);
         check_header(methods[i], &r, "Content-Type",
@@ -1154,8 +1174,7 @@ static void test_probing(void **state)
     bad.cluster_id = "2000";
     bad.server_version = "3.4";
     struct reply r;
-    struct request rq = {.method = "GET", .path = "/raft/probing",
-                         .h = bad};
+    struct request rq = {.method = "GET", .path = "/raft/probing", .h = bad};
     http_once(node_url(), &rq, &r);
     check_status("probing with bad headers", &r, 200);
     assert_true(probing_body_ok(r.body));
@@ -1164,8 +1183,12 @@ static void test_probing(void **state)
 static void test_unknown_paths(void **state)
 {
     (void)state;
-    static const char *const paths[] = {"/", "/foo", "/raftx", "/raft/",
-                                        "/raft/probing/", "/version/x",
+    static const char *const paths[] = {"/",
+                                        "/foo",
+                                        "/raftx",
+                                        "/raft/",
+                                        "/raft/probing/",
+                                        "/version/x",
                                         "/raft/streamx/message/2"};
     static const char *const methods[] = {"GET", "POST"};
     struct peer_headers h = stream_headers();
@@ -1200,23 +1223,27 @@ static void bad_round(CURL *h)
 {
     struct reply r;
     struct peer_headers ph = pipeline_headers();
-    struct request rq = {.method = "POST", .path = "/raft", .h = ph,
-                         .body = garbage, .body_len = sizeof(garbage)};
+    struct request rq = {.method = "POST",
+                         .path = "/raft",
+                         .h = ph,
+                         .body = garbage,
+                         .body_len = sizeof(garbage)};
     http_run(h, node_url(), &rq, &r);
     check_pipeline_error("kept-alive garbage", &r, 400,
                          "error unmarshalling raft message");
 
     rq.h.cluster_id = "2000";
     http_run(h, node_url(), &rq, &r);
-    check_pipeline_error("kept-alive cluster", &r, 412,
-                         "cluster ID mismatch");
+    check_pipeline_error("kept-alive cluster", &r, 412, "cluster ID mismatch");
 
     struct request get = {.method = "GET", .path = "/raft", .h = ph};
     http_run(h, node_url(), &get, &r);
     check_405("kept-alive GET /raft", &r, "POST");
 
-    struct request st = {.method = "GET", .path = "/raft/stream/message/2",
-                         .h = stream_headers(), .stream = true};
+    struct request st = {.method = "GET",
+                         .path = "/raft/stream/message/2",
+                         .h = stream_headers(),
+                         .stream = true};
     st.h.raft_to = "2";
     http_run(h, node_url(), &st, &r);
     check_stream_error("kept-alive X-Raft-To", &r, 412, "to field mismatch");

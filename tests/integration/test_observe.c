@@ -50,8 +50,7 @@ static void test_probing_live_and_dead(void **state)
     tc_start(&c, 2, NULL);
     tc_connect_all(&c);
     const char *dead = "http://127.0.0.1:1";
-    assert_int_equal(rafthttp_transport_add_peer(c.nodes[0].t, 9, &dead, 1),
-                     0);
+    assert_int_equal(rafthttp_transport_add_peer(c.nodes[0].t, 9, &dead, 1), 0);
     assert_true(wait_probe(&c.nodes[0], 2, true));
     struct rafthttp_peer_status st = status_of(&c.nodes[0], 2);
     assert_true(st.rtt_s > 0 && st.rtt_s < 1.0);
@@ -91,17 +90,20 @@ static void test_metrics_after_traffic(void **state)
     static uint8_t data[1000];
     for (uint64_t i = 0; i < 100; i++) {
         struct rafthttp_entry e = {.index = i + 1, .data = {data, 1000}};
-        struct rafthttp_message m = {.type = RAFTHTTP_MSG_APP, .from = 1,
-                                     .to = 2, .index = i, .entries = &e,
+        struct rafthttp_message m = {.type = RAFTHTTP_MSG_APP,
+                                     .from = 1,
+                                     .to = 2,
+                                     .index = i,
+                                     .entries = &e,
                                      .n_entries = 1};
         rafthttp_transport_send(c.nodes[0].t, &m, 1);
     }
     assert_true(tc_wait_records(&c.nodes[1], 100));
     uint64_t left = 5000;
-    struct rafthttp_message snap = {.type = RAFTHTTP_MSG_SNAP, .from = 1,
-                                    .to = 2};
-    struct rafthttp_snapshot_source src = {.read = read_source, .fd = -1,
-                                           .size = 5000, .user_data = &left};
+    struct rafthttp_message snap = {
+        .type = RAFTHTTP_MSG_SNAP, .from = 1, .to = 2};
+    struct rafthttp_snapshot_source src = {
+        .read = read_source, .fd = -1, .size = 5000, .user_data = &left};
     assert_int_equal(
         rafthttp_transport_send_snapshot(c.nodes[0].t, &snap, &src), 0);
     for (int i = 0; i < 1000 && c.nodes[1].snapshots == 0; i++) {
@@ -135,9 +137,9 @@ static void test_metrics_after_traffic(void **state)
         100000);
     free(text);
     char json[2048];
-    assert_int_equal(rafthttp_transport_leader_stats(c.nodes[0].t, json,
-                                                     sizeof(json), &len),
-                     0);
+    assert_int_equal(
+        rafthttp_transport_leader_stats(c.nodes[0].t, json, sizeof(json), &len),
+        0);
     assert_non_null(strstr(json, "{\"leader\":\"1\",\"followers\":{\"2\":"));
     assert_non_null(strstr(json, "\"counts\":{\"fail\":0,\"success\":100}"));
     tc_stop(&c);

@@ -36,10 +36,10 @@
 
 /* A database made up on the fly: byte i is (i * 31 + 7) & 0xff. */
 struct source {
-    uint64_t size;       /* declared */
-    uint64_t real;       /* what it really has */
+    uint64_t size; /* declared */
+    uint64_t real; /* what it really has */
     uint64_t pos;
-    int64_t fail_at;     /* the source fails at this offset (-1: never) */
+    int64_t fail_at; /* the source fails at this offset (-1: never) */
     pthread_mutex_t mu;
     int done_calls;
     int done_result;
@@ -94,13 +94,16 @@ static void source_init(struct source *s, uint64_t size, uint64_t real)
 static int send_snap(struct tc_node *from, uint64_t to, struct source *s,
                      uint64_t index)
 {
-    struct rafthttp_message m = {.type = RAFTHTTP_MSG_SNAP, .from = from->id,
-                                 .to = to, .term = 3};
+    struct rafthttp_message m = {
+        .type = RAFTHTTP_MSG_SNAP, .from = from->id, .to = to, .term = 3};
     m.snapshot.metadata.index = index;
     m.snapshot.metadata.term = 3;
-    struct rafthttp_snapshot_source src = {
-        .read = source_read, .fd = -1, .size = s->size,
-        .done = source_done, .progress = source_progress, .user_data = s};
+    struct rafthttp_snapshot_source src = {.read = source_read,
+                                           .fd = -1,
+                                           .size = s->size,
+                                           .done = source_done,
+                                           .progress = source_progress,
+                                           .user_data = s};
     return rafthttp_transport_send_snapshot(from->t, &m, &src);
 }
 
@@ -263,8 +266,8 @@ static void test_large_heartbeats_keep_flowing(void **state)
     assert_int_equal(send_snap(&c.nodes[0], 2, &s, 99), 0);
     size_t beats = 0;
     for (int i = 0; i < 50; i++) {
-        struct rafthttp_message hb = {.type = RAFTHTTP_MSG_HEARTBEAT,
-                                      .from = 3, .to = 2, .term = 3};
+        struct rafthttp_message hb = {
+            .type = RAFTHTTP_MSG_HEARTBEAT, .from = 3, .to = 2, .term = 3};
         rafthttp_transport_send(c.nodes[2].t, &hb, 1);
         tc_sleep_ms(2);
     }
@@ -445,16 +448,14 @@ static void short_timeouts(struct rafthttp_config *cfg)
 
 /* Sends to a deaf peer 9 from node 1 of a one-node cluster. */
 static void start_deaf(struct tc_cluster *c, struct deaf_peer *d,
-                       struct source *s,
-                       void (*tune)(struct rafthttp_config *))
+                       struct source *s, void (*tune)(struct rafthttp_config *))
 {
     tc_start(c, 1, tune);
     deaf_start(d);
     char url[64];
     snprintf(url, sizeof(url), "http://127.0.0.1:%u", d->port);
     const char *u = url;
-    assert_int_equal(rafthttp_transport_add_peer(c->nodes[0].t, 9, &u, 1),
-                     0);
+    assert_int_equal(rafthttp_transport_add_peer(c->nodes[0].t, 9, &u, 1), 0);
     source_init(s, 256u << 20, 256u << 20);
     assert_int_equal(send_snap(&c->nodes[0], 9, s, 15), 0);
 }
@@ -505,8 +506,7 @@ static void test_stop_during_transfer(void **state)
     assert_int_equal(rafthttp_transport_stop(c.nodes[0].t), 0);
     assert_int_equal(s.done_calls, 1);
     assert_int_equal(s.done_result, RAFTHTTP_ECANCELED);
-    assert_int_equal(c.nodes[0].snapshot_reports[RAFTHTTP_SNAPSHOT_FAILURE],
-                     1);
+    assert_int_equal(c.nodes[0].snapshot_reports[RAFTHTTP_SNAPSHOT_FAILURE], 1);
     tc_stop(&c);
     deaf_stop(&d);
 }
@@ -553,9 +553,8 @@ static size_t keep_body(char *p, size_t size, size_t n, void *ud)
 {
     struct answer *a = ud;
     size_t len = size * n;
-    size_t take = len < sizeof(a->body) - 1 - a->len
-                      ? len
-                      : sizeof(a->body) - 1 - a->len;
+    size_t take =
+        len < sizeof(a->body) - 1 - a->len ? len : sizeof(a->body) - 1 - a->len;
     memcpy(a->body + a->len, p, take);
     a->len += take;
     a->body[a->len] = '\0';
@@ -626,8 +625,8 @@ static void test_bad_uploads(void **state)
            "cluster ID mismatch\n");
     /* A head but a body cut short of nothing: an empty database is fine. */
     rh_buf_reset(&b);
-    struct rafthttp_message snap = {.type = RAFTHTTP_MSG_SNAP, .from = 9,
-                                    .to = 1};
+    struct rafthttp_message snap = {
+        .type = RAFTHTTP_MSG_SNAP, .from = 9, .to = 1};
     snap.snapshot.metadata.index = 5;
     assert_int_equal(rh_msg_frame_encode(NULL, &snap, &b), 0);
     expect(post_snapshot(n, "POST", "1000", b.data, b.len), 204, "");

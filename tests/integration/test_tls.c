@@ -163,7 +163,7 @@ static bool streams_up(struct member *a, uint64_t id)
 
 struct snap_state {
     uint64_t left;
-    int done;   /* 1 + the result once reported */
+    int done; /* 1 + the result once reported */
 };
 
 static int64_t snap_read(uint8_t *buf, size_t len, void *ud)
@@ -185,10 +185,11 @@ static void snap_done(int result, void *ud)
 static void send_snapshot_over_tls(struct member *a)
 {
     struct snap_state st = {.left = 3u << 20};
-    struct rafthttp_message m = {.type = RAFTHTTP_MSG_SNAP, .from = 1,
-                                 .to = 2, .term = 1};
+    struct rafthttp_message m = {
+        .type = RAFTHTTP_MSG_SNAP, .from = 1, .to = 2, .term = 1};
     m.snapshot.metadata.index = 7;
-    struct rafthttp_snapshot_source src = {.read = snap_read, .fd = -1,
+    struct rafthttp_snapshot_source src = {.read = snap_read,
+                                           .fd = -1,
                                            .size = 3u << 20,
                                            .done = snap_done,
                                            .user_data = &st};
@@ -214,10 +215,12 @@ static void test_mutual_tls_pair(void **state)
     static uint8_t data[512];
     struct rafthttp_entry e = {.term = 1, .index = 1, .data = {data, 512}};
     for (size_t i = 0; i < 100; i++) {
-        ms[i] = (struct rafthttp_message){.type = i % 2 ? RAFTHTTP_MSG_APP
-                                                        : RAFTHTTP_MSG_HEARTBEAT,
-                                          .from = 1, .to = 2, .term = 1,
-                                          .index = i};
+        ms[i] = (struct rafthttp_message){
+            .type = i % 2 ? RAFTHTTP_MSG_APP : RAFTHTTP_MSG_HEARTBEAT,
+            .from = 1,
+            .to = 2,
+            .term = 1,
+            .index = i};
         if (i % 2) {
             ms[i].entries = &e;
             ms[i].n_entries = 1;
@@ -427,8 +430,8 @@ static char *serial_of(const char *url)
 static void copy_file(const char *from, const char *to)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof(cmd), "cp '%s' '%s.tmp' && mv '%s.tmp' '%s'", from,
-             to, to, to);
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s.tmp' && mv '%s.tmp' '%s'", from, to,
+             to, to);
     assert_int_equal(system(cmd), 0);
 }
 

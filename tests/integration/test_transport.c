@@ -13,20 +13,31 @@
 
 #include "cluster.h"
 
-static const int32_t wire_types[] = {
-    RAFTHTTP_MSG_PROP, RAFTHTTP_MSG_APP, RAFTHTTP_MSG_APP_RESP,
-    RAFTHTTP_MSG_VOTE, RAFTHTTP_MSG_VOTE_RESP, RAFTHTTP_MSG_SNAP,
-    RAFTHTTP_MSG_HEARTBEAT, RAFTHTTP_MSG_HEARTBEAT_RESP,
-    RAFTHTTP_MSG_TRANSFER_LEADER, RAFTHTTP_MSG_TIMEOUT_NOW,
-    RAFTHTTP_MSG_READ_INDEX, RAFTHTTP_MSG_READ_INDEX_RESP,
-    RAFTHTTP_MSG_PRE_VOTE, RAFTHTTP_MSG_PRE_VOTE_RESP};
+static const int32_t wire_types[] = {RAFTHTTP_MSG_PROP,
+                                     RAFTHTTP_MSG_APP,
+                                     RAFTHTTP_MSG_APP_RESP,
+                                     RAFTHTTP_MSG_VOTE,
+                                     RAFTHTTP_MSG_VOTE_RESP,
+                                     RAFTHTTP_MSG_SNAP,
+                                     RAFTHTTP_MSG_HEARTBEAT,
+                                     RAFTHTTP_MSG_HEARTBEAT_RESP,
+                                     RAFTHTTP_MSG_TRANSFER_LEADER,
+                                     RAFTHTTP_MSG_TIMEOUT_NOW,
+                                     RAFTHTTP_MSG_READ_INDEX,
+                                     RAFTHTTP_MSG_READ_INDEX_RESP,
+                                     RAFTHTTP_MSG_PRE_VOTE,
+                                     RAFTHTTP_MSG_PRE_VOTE_RESP};
 #define N_TYPES (sizeof(wire_types) / sizeof(wire_types[0]))
 
 static struct rafthttp_message make_msg(int32_t type, uint64_t from,
                                         uint64_t to, uint64_t index)
 {
-    struct rafthttp_message m = {.type = type, .from = from, .to = to,
-                                 .term = 3, .log_term = 3, .index = index,
+    struct rafthttp_message m = {.type = type,
+                                 .from = from,
+                                 .to = to,
+                                 .term = 3,
+                                 .log_term = 3,
+                                 .index = index,
                                  .commit = index};
     return m;
 }
@@ -82,8 +93,8 @@ static void test_appends_in_order(void **state)
     enum { N = 2000 };
     static uint8_t data[1000];
     for (uint64_t i = 0; i < N; i++) {
-        struct rafthttp_entry e = {.term = 3, .index = i + 1,
-                                   .data = {data, i % sizeof(data)}};
+        struct rafthttp_entry e = {
+            .term = 3, .index = i + 1, .data = {data, i % sizeof(data)}};
         struct rafthttp_message m = make_msg(RAFTHTTP_MSG_APP, 1, 2, i);
         m.entries = &e;
         m.n_entries = 1;
@@ -107,8 +118,8 @@ static void test_pipeline_to_remote(void **state)
     struct tc_cluster c;
     tc_start(&c, 2, NULL);
     const char *url = c.nodes[1].url;
-    assert_int_equal(
-        rafthttp_transport_add_remote(c.nodes[0].t, 2, &url, 1), 0);
+    assert_int_equal(rafthttp_transport_add_remote(c.nodes[0].t, 2, &url, 1),
+                     0);
     struct rafthttp_message ms[10];
     for (size_t i = 0; i < 10; i++) {
         ms[i] = make_msg(RAFTHTTP_MSG_HEARTBEAT, 1, 2, i + 1);
@@ -133,8 +144,8 @@ static void test_pipeline_only(void **state)
     enum { N = 200 };
     static uint8_t data[100];
     for (uint64_t i = 0; i < N; i++) {
-        struct rafthttp_entry e = {.term = 3, .index = i + 1,
-                                   .data = {data, sizeof(data)}};
+        struct rafthttp_entry e = {
+            .term = 3, .index = i + 1, .data = {data, sizeof(data)}};
         struct rafthttp_message m[2] = {
             make_msg(RAFTHTTP_MSG_APP, 1, 2, i),
             make_msg(RAFTHTTP_MSG_HEARTBEAT, 1, 2, i)};
@@ -151,8 +162,8 @@ static void test_pipeline_only(void **state)
     assert_int_equal(st.received_pipeline, 2 * N);
     for (size_t i = 0; i < 2; i++) {
         struct rafthttp_peer_status ps;
-        assert_int_equal(rafthttp_transport_peer_status(
-                             c.nodes[i].t, c.nodes[1 - i].id, &ps),
+        assert_int_equal(rafthttp_transport_peer_status(c.nodes[i].t,
+                                                        c.nodes[1 - i].id, &ps),
                          0);
         assert_false(ps.msgapp_writer || ps.message_writer ||
                      ps.msgapp_reader || ps.message_reader);
@@ -223,8 +234,7 @@ static void test_unreachable_when_peer_down(void **state)
     struct tc_cluster c;
     tc_start(&c, 1, NULL);
     const char *url = "http://127.0.0.1:1"; /* nothing listens there */
-    assert_int_equal(rafthttp_transport_add_peer(c.nodes[0].t, 2, &url, 1),
-                     0);
+    assert_int_equal(rafthttp_transport_add_peer(c.nodes[0].t, 2, &url, 1), 0);
     struct rafthttp_message m = make_msg(RAFTHTTP_MSG_VOTE, 1, 2, 1);
     assert_int_equal(rafthttp_transport_send(c.nodes[0].t, &m, 1), 0);
     struct tc_node *n = &c.nodes[0];

@@ -69,8 +69,7 @@ static int reencode_entry(const struct vector *v, struct rh_buf *out)
 static int reencode_generic(const ProtobufCMessageDescriptor *d,
                             const struct vector *v, struct rh_buf *out)
 {
-    ProtobufCMessage *pm = protobuf_c_message_unpack(d, NULL, v->len,
-                                                     v->bytes);
+    ProtobufCMessage *pm = protobuf_c_message_unpack(d, NULL, v->len, v->bytes);
     if (pm == NULL) {
         return RAFTHTTP_EPROTO;
     }
@@ -230,8 +229,8 @@ static int parse_line(char *line, struct vector *v)
     v->name = fields[1];
     v->param = fields[2];
     v->len = 0;
-    v->bytes = strcmp(fields[3], "-") == 0 ? malloc(1)
-                                           : tl_unhex(fields[3], &v->len);
+    v->bytes =
+        strcmp(fields[3], "-") == 0 ? malloc(1) : tl_unhex(fields[3], &v->len);
     return v->bytes == NULL ? -1 : 0;
 }
 

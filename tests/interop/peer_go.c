@@ -20,26 +20,32 @@
 #include "rafthttp.h"
 
 #define ROUNDS 50
-static const int32_t sequence[] = {
-    RAFTHTTP_MSG_PROP, RAFTHTTP_MSG_APP, RAFTHTTP_MSG_APP_RESP,
-    RAFTHTTP_MSG_VOTE, RAFTHTTP_MSG_VOTE_RESP, RAFTHTTP_MSG_HEARTBEAT,
-    RAFTHTTP_MSG_HEARTBEAT_RESP, RAFTHTTP_MSG_TRANSFER_LEADER,
-    RAFTHTTP_MSG_TIMEOUT_NOW, RAFTHTTP_MSG_READ_INDEX,
-    RAFTHTTP_MSG_READ_INDEX_RESP, RAFTHTTP_MSG_PRE_VOTE,
-    RAFTHTTP_MSG_PRE_VOTE_RESP};
+static const int32_t sequence[] = {RAFTHTTP_MSG_PROP,
+                                   RAFTHTTP_MSG_APP,
+                                   RAFTHTTP_MSG_APP_RESP,
+                                   RAFTHTTP_MSG_VOTE,
+                                   RAFTHTTP_MSG_VOTE_RESP,
+                                   RAFTHTTP_MSG_HEARTBEAT,
+                                   RAFTHTTP_MSG_HEARTBEAT_RESP,
+                                   RAFTHTTP_MSG_TRANSFER_LEADER,
+                                   RAFTHTTP_MSG_TIMEOUT_NOW,
+                                   RAFTHTTP_MSG_READ_INDEX,
+                                   RAFTHTTP_MSG_READ_INDEX_RESP,
+                                   RAFTHTTP_MSG_PRE_VOTE,
+                                   RAFTHTTP_MSG_PRE_VOTE_RESP};
 #define N_SEQ (sizeof(sequence) / sizeof(sequence[0]))
 #define TOTAL (ROUNDS * (int)N_SEQ)
 
 struct state {
     pthread_mutex_t mu;
-    int got;                 /* stream messages from the Go peer */
-    int bad;                 /* findings */
-    int64_t last[20];        /* last index seen per type */
-    int piped;               /* pipeline MsgSnap */
-    int snaps;               /* merged snapshots */
+    int got;          /* stream messages from the Go peer */
+    int bad;          /* findings */
+    int64_t last[20]; /* last index seen per type */
+    int piped;        /* pipeline MsgSnap */
+    int snaps;        /* merged snapshots */
     char snap_path[1200];
     uint64_t snap_index;
-    int done;                /* our snapshot's done() */
+    int done; /* our snapshot's done() */
     int done_result;
 };
 
@@ -58,12 +64,17 @@ static struct rafthttp_message message(int i, uint64_t from, uint64_t to,
                                        struct rafthttp_entry *e)
 {
     int32_t t = sequence[i % (int)N_SEQ];
-    struct rafthttp_message m = {.type = t, .from = from, .to = to,
-                                 .term = 7, .log_term = 7,
-                                 .index = (uint64_t)i, .commit = (uint64_t)i};
+    struct rafthttp_message m = {.type = t,
+                                 .from = from,
+                                 .to = to,
+                                 .term = 7,
+                                 .log_term = 7,
+                                 .index = (uint64_t)i,
+                                 .commit = (uint64_t)i};
     if (t == RAFTHTTP_MSG_APP || t == RAFTHTTP_MSG_PROP) {
         memset(entry_data, i & 0xff, sizeof(entry_data));
-        *e = (struct rafthttp_entry){.term = 7, .index = (uint64_t)i + 1,
+        *e = (struct rafthttp_entry){.term = 7,
+                                     .index = (uint64_t)i + 1,
                                      .data = {entry_data, (size_t)(i % 300)}};
         m.entries = e;
         m.n_entries = 1;
@@ -96,7 +107,8 @@ static void check_one(const struct rafthttp_message *m)
     for (size_t k = 0; k < m->n_entries; k++) {
         const struct rafthttp_bytes *d = &m->entries[k].data;
         for (size_t b = 0; b < d->len; b++) {
-            if (d->base[b] != (uint8_t)(i & 0xff) || d->len != (size_t)(i % 300)) {
+            if (d->base[b] != (uint8_t)(i & 0xff) ||
+                d->len != (size_t)(i % 300)) {
                 finding("entry data differs", i);
                 return;
             }
@@ -211,22 +223,21 @@ static void send_all(struct rafthttp_transport *t)
         struct rafthttp_message m = message(i, 1, 2, &e);
         rafthttp_transport_send(t, &m, 1);
     }
-    struct rafthttp_message piped = {.type = RAFTHTTP_MSG_SNAP, .from = 1,
-                                     .to = 2, .term = 7};
+    struct rafthttp_message piped = {
+        .type = RAFTHTTP_MSG_SNAP, .from = 1, .to = 2, .term = 7};
     piped.snapshot.metadata.index = 9999;
     rafthttp_transport_send(t, &piped, 1);
     static const uint64_t voters[] = {1, 2};
-    struct rafthttp_message snap = {.type = RAFTHTTP_MSG_SNAP, .from = 1,
-                                    .to = 2, .term = 7};
-    snap.snapshot.data = (struct rafthttp_bytes){(const uint8_t *)"c-v2-store",
-                                                 10};
+    struct rafthttp_message snap = {
+        .type = RAFTHTTP_MSG_SNAP, .from = 1, .to = 2, .term = 7};
+    snap.snapshot.data =
+        (struct rafthttp_bytes){(const uint8_t *)"c-v2-store", 10};
     snap.snapshot.metadata.index = 777;
     snap.snapshot.metadata.term = 7;
     snap.snapshot.metadata.conf_state.voters = voters;
     snap.snapshot.metadata.conf_state.n_voters = 2;
-    struct rafthttp_snapshot_source src = {.read = snap_read, .fd = -1,
-                                           .size = 2u << 20,
-                                           .done = snap_done};
+    struct rafthttp_snapshot_source src = {
+        .read = snap_read, .fd = -1, .size = 2u << 20, .done = snap_done};
     if (rafthttp_transport_send_snapshot(t, &snap, &src) != 0) {
         finding("send_snapshot refused", 777);
     }
@@ -295,7 +306,8 @@ int main(int argc, char **argv)
     rafthttp_transport_free(t);
     if (st.bad == 0) {
         printf("peer_go: %d messages, a pipeline MsgSnap and a snapshot "
-               "from etcd's Go rafthttp: ok\n", TOTAL);
+               "from etcd's Go rafthttp: ok\n",
+               TOTAL);
     }
     return st.bad == 0 ? 0 : 1;
 }

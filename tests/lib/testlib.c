@@ -175,8 +175,7 @@ static int bytes_equal(const struct rafthttp_bytes *a,
            (a->len == 0 || memcmp(a->base, b->base, a->len) == 0);
 }
 
-static int ids_equal(const uint64_t *a, size_t na, const uint64_t *b,
-                     size_t nb)
+static int ids_equal(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
 {
     return na == nb && (na == 0 || memcmp(a, b, na * sizeof(*a)) == 0);
 }
@@ -185,8 +184,7 @@ static int conf_state_equal(const struct rafthttp_conf_state *a,
                             const struct rafthttp_conf_state *b)
 {
     return ids_equal(a->voters, a->n_voters, b->voters, b->n_voters) &&
-           ids_equal(a->learners, a->n_learners, b->learners,
-                     b->n_learners) &&
+           ids_equal(a->learners, a->n_learners, b->learners, b->n_learners) &&
            ids_equal(a->voters_outgoing, a->n_voters_outgoing,
                      b->voters_outgoing, b->n_voters_outgoing) &&
            ids_equal(a->learners_next, a->n_learners_next, b->learners_next,
@@ -201,14 +199,15 @@ int tl_msg_equal(const struct rafthttp_message *a,
         a->term != b->term || a->log_term != b->log_term ||
         a->index != b->index || a->commit != b->commit ||
         a->reject != b->reject || a->reject_hint != b->reject_hint ||
-        a->n_entries != b->n_entries || !bytes_equal(&a->context, &b->context)) {
+        a->n_entries != b->n_entries ||
+        !bytes_equal(&a->context, &b->context)) {
         return 0;
     }
     for (size_t i = 0; i < a->n_entries; i++) {
         const struct rafthttp_entry *x = &a->entries[i];
         const struct rafthttp_entry *y = &b->entries[i];
-        if (x->type != y->type || x->term != y->term ||
-            x->index != y->index || !bytes_equal(&x->data, &y->data)) {
+        if (x->type != y->type || x->term != y->term || x->index != y->index ||
+            !bytes_equal(&x->data, &y->data)) {
             return 0;
         }
     }
@@ -217,8 +216,7 @@ int tl_msg_equal(const struct rafthttp_message *a,
     return bytes_equal(&s->data, &t->data) &&
            s->metadata.index == t->metadata.index &&
            s->metadata.term == t->metadata.term &&
-           conf_state_equal(&s->metadata.conf_state,
-                            &t->metadata.conf_state);
+           conf_state_equal(&s->metadata.conf_state, &t->metadata.conf_state);
 }
 
 const struct rafthttp_entry tl_e_some[3] = {
@@ -233,14 +231,19 @@ const struct rafthttp_entry tl_e_two[1] = {
 const struct rafthttp_entry tl_e_three[1] = {
     {.term = 3, .index = 9, .data = {(const uint8_t *)"some data", 9}}};
 
-struct rafthttp_message tl_app(uint64_t term, uint64_t log_term,
-                               uint64_t index, uint64_t commit,
-                               const struct rafthttp_entry *es, size_t n)
+struct rafthttp_message tl_app(uint64_t term, uint64_t log_term, uint64_t index,
+                               uint64_t commit, const struct rafthttp_entry *es,
+                               size_t n)
 {
-    struct rafthttp_message m = {.type = RAFTHTTP_MSG_APP, .from = 1,
-                                 .to = 2, .term = term, .log_term = log_term,
-                                 .index = index, .commit = commit,
-                                 .entries = es, .n_entries = n};
+    struct rafthttp_message m = {.type = RAFTHTTP_MSG_APP,
+                                 .from = 1,
+                                 .to = 2,
+                                 .term = term,
+                                 .log_term = log_term,
+                                 .index = index,
+                                 .commit = commit,
+                                 .entries = es,
+                                 .n_entries = n};
     return m;
 }
 
@@ -249,11 +252,11 @@ size_t tl_etcd_msgappv2_sequence(struct rafthttp_message *ms)
     struct rafthttp_message hb = {.type = RAFTHTTP_MSG_HEARTBEAT};
     size_t n = 0;
     ms[n++] = hb;
-    ms[n++] = tl_app(1, 1, 3, 3, tl_e_some, 3);  /* full */
-    ms[n++] = tl_app(1, 1, 6, 7, tl_e_one, 1);   /* compact */
+    ms[n++] = tl_app(1, 1, 3, 3, tl_e_some, 3); /* full */
+    ms[n++] = tl_app(1, 1, 6, 7, tl_e_one, 1);  /* compact */
     ms[n++] = hb;
-    ms[n++] = tl_app(1, 1, 7, 8, NULL, 0);       /* compact, commit only */
-    ms[n++] = tl_app(2, 1, 7, 8, tl_e_two, 1);   /* higher term: full */
+    ms[n++] = tl_app(1, 1, 7, 8, NULL, 0);     /* compact, commit only */
+    ms[n++] = tl_app(2, 1, 7, 8, tl_e_two, 1); /* higher term: full */
     ms[n++] = hb;
     ms[n++] = tl_app(3, 2, 8, 9, tl_e_three, 1); /* LogTerm != Term: full */
     ms[n++] = hb;

@@ -51,15 +51,15 @@ int tl_msg_equal(const struct rafthttp_message *a,
                  const struct rafthttp_message *b);
 
 /* The "some data" entries of etcd's TestMsgAppV2 (msgappv2_codec_test.go). */
-extern const struct rafthttp_entry tl_e_some[3]; /* term 1, index 4..6 */
-extern const struct rafthttp_entry tl_e_one[1];  /* term 1, index 7 */
-extern const struct rafthttp_entry tl_e_two[1];  /* term 2, index 8 */
+extern const struct rafthttp_entry tl_e_some[3];  /* term 1, index 4..6 */
+extern const struct rafthttp_entry tl_e_one[1];   /* term 1, index 7 */
+extern const struct rafthttp_entry tl_e_two[1];   /* term 2, index 8 */
 extern const struct rafthttp_entry tl_e_three[1]; /* term 3, index 9 */
 
 /* A MsgApp from 1 to 2 carrying es[0..n). */
-struct rafthttp_message tl_app(uint64_t term, uint64_t log_term,
-                               uint64_t index, uint64_t commit,
-                               const struct rafthttp_entry *es, size_t n);
+struct rafthttp_message tl_app(uint64_t term, uint64_t log_term, uint64_t index,
+                               uint64_t commit, const struct rafthttp_entry *es,
+                               size_t n);
 
 /*
  * Fills ms (room for 9) with etcd's TestMsgAppV2 sequence, local 2,

@@ -32,7 +32,7 @@ static void test_wait_bounds(void **state)
         for (int i = 0; i < 6; i++) {
             unsigned cur = backoff;
             unsigned wait = rh_backoff_next(&backoff, 100, 500, &rng);
-            assert_true(wait >= 100);   /* at most 10 dials a second */
+            assert_true(wait >= 100); /* at most 10 dials a second */
             assert_true(wait >= cur / 2);
             assert_true(wait <= cur);
         }

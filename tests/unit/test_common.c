@@ -214,8 +214,8 @@ static void test_be64_put_get(void **state)
     assert_int_equal(out[9], 0xaa);
     assert_int_equal(rh_get_be64(be_bytes), be_value);
 
-    const uint64_t values[] = {0, 1, 0xff, 0x100, 0x8000000000000000u,
-                               UINT64_MAX, 0x8f96cf29dba10d9u};
+    const uint64_t values[] = {
+        0, 1, 0xff, 0x100, 0x8000000000000000u, UINT64_MAX, 0x8f96cf29dba10d9u};
     for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
         rh_put_be64(out, values[i]);
         assert_int_equal(rh_get_be64(out), values[i]);
@@ -348,14 +348,38 @@ static void test_semver_valid(void **state)
 static void test_semver_invalid(void **state)
 {
     (void)state;
-    const char *bad[] = {
-        "", "3", "3.4", "3.4.", "v3.4.23", "V3.4.23", "1.2.3.4", "1.2", "a.b.c", "1..2", "1.2.",
-        ".1.2", "1.2.x", "1.2.3x", "1.2.3 ", " 1.2.3", "1. 2.3", "-1.2.3",
-        "+1.2.3", "1.-2.3", "1.+2.3", "1.2.3-a..b", "1.2.3-.a", "1.2.3-a.",
-        "1.2.3-a_b", "1.2.3-a b", "1.2.3+a+b", "1.2.3+a..b", "1.2.3+\xc3\xa4",
-        "9223372036854775808.0.0", "0.0.99999999999999999999",
-        "1.2.3\n"
-    };
+    const char *bad[] = {"",
+                         "3",
+                         "3.4",
+                         "3.4.",
+                         "v3.4.23",
+                         "V3.4.23",
+                         "1.2.3.4",
+                         "1.2",
+                         "a.b.c",
+                         "1..2",
+                         "1.2.",
+                         ".1.2",
+                         "1.2.x",
+                         "1.2.3x",
+                         "1.2.3 ",
+                         " 1.2.3",
+                         "1. 2.3",
+                         "-1.2.3",
+                         "+1.2.3",
+                         "1.-2.3",
+                         "1.+2.3",
+                         "1.2.3-a..b",
+                         "1.2.3-.a",
+                         "1.2.3-a.",
+                         "1.2.3-a_b",
+                         "1.2.3-a b",
+                         "1.2.3+a+b",
+                         "1.2.3+a..b",
+                         "1.2.3+\xc3\xa4",
+                         "9223372036854775808.0.0",
+                         "0.0.99999999999999999999",
+                         "1.2.3\n"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct rh_semver v = {7, 8, 9};
         int rv = rh_semver_parse(bad[i], &v);
@@ -521,11 +545,23 @@ static void test_id_parse_valid(void **state)
 static void test_id_parse_invalid(void **state)
 {
     (void)state;
-    const char *bad[] = {
-        "", "0x1", "0X1", "+1", "-1", " 1", "1 ", "1\n", "g", "1g", "zz",
-        "8f96cf29dba10d9 ", "10000000000000000", "fffffffffffffffff",
-        "00010000000000000000", "1_0", "1.0"
-    };
+    const char *bad[] = {"",
+                         "0x1",
+                         "0X1",
+                         "+1",
+                         "-1",
+                         " 1",
+                         "1 ",
+                         "1\n",
+                         "g",
+                         "1g",
+                         "zz",
+                         "8f96cf29dba10d9 ",
+                         "10000000000000000",
+                         "fffffffffffffffff",
+                         "00010000000000000000",
+                         "1_0",
+                         "1.0"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         uint64_t id = 12345;
         int rv = rafthttp_id_parse(bad[i], &id);
@@ -667,8 +703,7 @@ static void test_config_validate_allocator(void **state)
     cfg.allocator = &t.a;
     assert_int_equal(rafthttp_config_validate(&cfg), 0);
 
-    struct rafthttp_allocator a = {NULL, null_malloc, null_realloc,
-                                   null_free};
+    struct rafthttp_allocator a = {NULL, null_malloc, null_realloc, null_free};
     cfg.allocator = &a;
     assert_int_equal(rafthttp_config_validate(&cfg), 0);
     a.malloc = NULL;

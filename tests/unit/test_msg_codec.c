@@ -127,8 +127,7 @@ static void test_limit(void **state)
     uint8_t frame[8 + 1001] = {0};
     rh_put_be64(frame, 1001);
     rh_msg_decoder_init(&d, &t.a, 1000);
-    assert_int_equal(rh_msg_decoder_feed(&d, frame, sizeof(frame), &used,
-                                         &msg),
+    assert_int_equal(rh_msg_decoder_feed(&d, frame, sizeof(frame), &used, &msg),
                      RAFTHTTP_ETOOBIG);
     rh_msg_decoder_close(&d);
     assert_int_equal(t.live, 0);
@@ -166,8 +165,7 @@ static void test_malformed_body(void **state)
     rh_msg_decoder_init(&d, NULL, 1000);
     size_t used;
     struct rh_msg *msg;
-    assert_int_equal(rh_msg_decoder_feed(&d, frame, sizeof(frame), &used,
-                                         &msg),
+    assert_int_equal(rh_msg_decoder_feed(&d, frame, sizeof(frame), &used, &msg),
                      RAFTHTTP_EPROTO);
     assert_null(msg);
     rh_msg_decoder_close(&d);
@@ -200,8 +198,8 @@ static void test_large_frame(void **state)
         data[i] = (uint8_t)(i * 31 + 7);
     }
     struct rafthttp_entry e = {.index = 1, .data = {data, size}};
-    struct rafthttp_message m = {.type = RAFTHTTP_MSG_APP, .entries = &e,
-                                 .n_entries = 1};
+    struct rafthttp_message m = {
+        .type = RAFTHTTP_MSG_APP, .entries = &e, .n_entries = 1};
     struct rh_buf wire;
     rh_buf_init(&wire, NULL, 8u * 1024 * 1024);
     assert_int_equal(rh_msg_frame_encode(NULL, &m, &wire), 0);
@@ -209,9 +207,9 @@ static void test_large_frame(void **state)
     rh_msg_decoder_init(&d, NULL, 8u * 1024 * 1024);
     size_t splits[] = {4096, 7, 65536, 1};
     struct tl_decoded got;
-    assert_int_equal(tl_decode_all(TL_MSG_STREAM, &d, wire.data, wire.len,
-                                   splits, 4, &got),
-                     0);
+    assert_int_equal(
+        tl_decode_all(TL_MSG_STREAM, &d, wire.data, wire.len, splits, 4, &got),
+        0);
     assert_int_equal(got.n, 1);
     assert_true(tl_msg_equal(&got.msgs[0]->m, &m));
     assert_int_equal(d.body.cap, 0);
@@ -236,8 +234,8 @@ static void test_allocation_failures(void **state)
         struct rh_msg_decoder d;
         rh_msg_decoder_init(&d, &t.a, 1 << 20);
         struct tl_decoded got;
-        int rv = tl_decode_all(TL_MSG_STREAM, &d, wire.data, wire.len,
-                               splits, 1, &got);
+        int rv = tl_decode_all(TL_MSG_STREAM, &d, wire.data, wire.len, splits,
+                               1, &got);
         assert_true(rv == 0 || rv == RAFTHTTP_ENOMEM);
         tl_decoded_free(&got);
         rh_msg_decoder_close(&d);

@@ -130,8 +130,7 @@ static void test_encode_failure_keeps_state(void **state)
     struct rh_buf out;
     rh_buf_init(&out, NULL, 20);
     struct rafthttp_message m = tl_app(1, 1, 3, 3, tl_e_some, 3);
-    assert_int_equal(rh_msgappv2_encode(&e, NULL, &m, &out),
-                     RAFTHTTP_ETOOBIG);
+    assert_int_equal(rh_msgappv2_encode(&e, NULL, &m, &out), RAFTHTTP_ETOOBIG);
     assert_int_equal(out.len, 0);
     assert_int_equal(e.term, 0);
     assert_int_equal(e.index, 0);
@@ -168,16 +167,15 @@ static void test_hostile_records(void **state)
     assert_int_equal(decode_hex("01ffffffffffffffff", 1024, &n),
                      RAFTHTTP_ETOOBIG);
     /* An entry size of 2^63. */
-    assert_int_equal(decode_hex("0100000000000000018000000000000000", 1024,
-                                &n),
+    assert_int_equal(decode_hex("0100000000000000018000000000000000", 1024, &n),
                      RAFTHTTP_ETOOBIG);
     /* A full message length over the limit. */
     assert_int_equal(decode_hex("020000000000000401", 1024, &n),
                      RAFTHTTP_ETOOBIG);
     /* A malformed entry: etcd's MustUnmarshal panics here. */
-    assert_int_equal(decode_hex("01000000000000000100000000000000010c", 1024,
-                                &n),
-                     RAFTHTTP_EPROTO);
+    assert_int_equal(
+        decode_hex("01000000000000000100000000000000010c", 1024, &n),
+        RAFTHTTP_EPROTO);
     /* A malformed full message. */
     assert_int_equal(decode_hex("0200000000000000020c00", 1024, &n),
                      RAFTHTTP_EPROTO);
@@ -206,15 +204,14 @@ static void test_record_limit_counts_all_bytes(void **state)
     struct rh_msgappv2_decoder d;
     rh_msgappv2_decoder_init(&d, NULL, 2, 1, wire.len - 1);
     struct tl_decoded got;
-    assert_int_equal(tl_decode_all(TL_MSGAPPV2, &d, wire.data, wire.len,
-                                   NULL, 0, &got),
-                     RAFTHTTP_ETOOBIG);
+    assert_int_equal(
+        tl_decode_all(TL_MSGAPPV2, &d, wire.data, wire.len, NULL, 0, &got),
+        RAFTHTTP_ETOOBIG);
     tl_decoded_free(&got);
     rh_msgappv2_decoder_close(&d);
     rh_msgappv2_decoder_init(&d, NULL, 2, 1, wire.len);
-    assert_int_equal(tl_decode_all(TL_MSGAPPV2, &d, wire.data, wire.len,
-                                   NULL, 0, &got),
-                     0);
+    assert_int_equal(
+        tl_decode_all(TL_MSGAPPV2, &d, wire.data, wire.len, NULL, 0, &got), 0);
     assert_int_equal(got.n, 1);
     tl_decoded_free(&got);
     rh_msgappv2_decoder_close(&d);
@@ -235,8 +232,8 @@ static void test_allocation_failures(void **state)
         struct rh_msgappv2_decoder d;
         rh_msgappv2_decoder_init(&d, &t.a, 2, 1, 1 << 20);
         struct tl_decoded got;
-        int rv = tl_decode_all(TL_MSGAPPV2, &d, wire.data, wire.len, splits,
-                               1, &got);
+        int rv = tl_decode_all(TL_MSGAPPV2, &d, wire.data, wire.len, splits, 1,
+                               &got);
         assert_true(rv == 0 || rv == RAFTHTTP_ENOMEM);
         tl_decoded_free(&got);
         rh_msgappv2_decoder_close(&d);

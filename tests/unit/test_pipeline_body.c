@@ -30,16 +30,21 @@ static struct rafthttp_message app_message(void)
         entries[i] = (struct rafthttp_entry){
             .term = 7,
             .index = 100 + i,
-            .type = i == 5 ? RAFTHTTP_ENTRY_CONF_CHANGE
-                           : RAFTHTTP_ENTRY_NORMAL,
+            .type = i == 5 ? RAFTHTTP_ENTRY_CONF_CHANGE : RAFTHTTP_ENTRY_NORMAL,
             .data = {entry_data, sizeof(entry_data) - 1}};
     }
-    struct rafthttp_message m = {
-        .type = RAFTHTTP_MSG_APP, .to = 0x1d022bfa869d1d4u,
-        .from = 0x8f96cf29dba10d9u, .term = 7, .log_term = 6, .index = 99,
-        .entries = entries, .n_entries = N_ENTRIES, .commit = 98,
-        .reject = true, .reject_hint = UINT64_MAX,
-        .context = {context, sizeof(context) - 1}};
+    struct rafthttp_message m = {.type = RAFTHTTP_MSG_APP,
+                                 .to = 0x1d022bfa869d1d4u,
+                                 .from = 0x8f96cf29dba10d9u,
+                                 .term = 7,
+                                 .log_term = 6,
+                                 .index = 99,
+                                 .entries = entries,
+                                 .n_entries = N_ENTRIES,
+                                 .commit = 98,
+                                 .reject = true,
+                                 .reject_hint = UINT64_MAX,
+                                 .context = {context, sizeof(context) - 1}};
     return m;
 }
 
@@ -95,8 +100,11 @@ static void test_encode(void **state)
     rh_buf_close(&body);
 
     /* etcd's MsgHeartbeat reference bytes (wire-protocol 1.4). */
-    struct rafthttp_message hb = {.type = RAFTHTTP_MSG_HEARTBEAT, .to = 2,
-                                  .from = 1, .term = 5, .commit = 10};
+    struct rafthttp_message hb = {.type = RAFTHTTP_MSG_HEARTBEAT,
+                                  .to = 2,
+                                  .from = 1,
+                                  .term = 5,
+                                  .commit = 10};
     body = encode_body(&hb);
     char *hex = tl_hex(body.data, body.len);
     assert_string_equal(hex, "080810021801200528003000400a4a0a12080a02280010"
@@ -112,8 +120,7 @@ static void test_encode_too_big(void **state)
     size_t size = rh_raftpb_message_size(&m);
     struct rh_buf out;
     rh_buf_init(&out, NULL, size - 1);
-    assert_int_equal(rh_pipeline_body_encode(NULL, &m, &out),
-                     RAFTHTTP_ETOOBIG);
+    assert_int_equal(rh_pipeline_body_encode(NULL, &m, &out), RAFTHTTP_ETOOBIG);
     assert_int_equal(out.len, 0);
     rh_buf_close(&out);
     rh_buf_init(&out, NULL, size);
@@ -133,8 +140,7 @@ static void test_round_trip_pieces(void **state)
         tl_alloc_init(&t, 0);
         struct rh_pipeline_body b;
         rh_pipeline_body_init(&b, &t.a, 1 << 20);
-        assert_int_equal(feed_in_pieces(&b, body.data, body.len, pieces[i]),
-                         0);
+        assert_int_equal(feed_in_pieces(&b, body.data, body.len, pieces[i]), 0);
         assert_int_equal(b.bytes.len, body.len);
         assert_finishes_to(&b, &m);
         rh_pipeline_body_close(&b);
@@ -181,17 +187,15 @@ static void test_limit(void **state)
     /* One byte short of room: the last piece is refused whole. */
     rh_pipeline_body_init(&b, NULL, body.len - 1);
     assert_int_equal(rh_pipeline_body_feed(&b, body.data, 10), 0);
-    assert_int_equal(
-        rh_pipeline_body_feed(&b, body.data + 10, body.len - 10),
-        RAFTHTTP_ETOOBIG);
+    assert_int_equal(rh_pipeline_body_feed(&b, body.data + 10, body.len - 10),
+                     RAFTHTTP_ETOOBIG);
     assert_int_equal(b.bytes.len, 10);
     assert_memory_equal(b.bytes.data, body.data, 10);
-    assert_int_equal(
-        rh_pipeline_body_feed(&b, body.data + 10, body.len - 11), 0);
+    assert_int_equal(rh_pipeline_body_feed(&b, body.data + 10, body.len - 11),
+                     0);
     assert_int_equal(b.bytes.len, body.len - 1);
-    assert_int_equal(
-        rh_pipeline_body_feed(&b, body.data + body.len - 1, 1),
-        RAFTHTTP_ETOOBIG);
+    assert_int_equal(rh_pipeline_body_feed(&b, body.data + body.len - 1, 1),
+                     RAFTHTTP_ETOOBIG);
     assert_int_equal(b.bytes.len, body.len - 1);
     assert_memory_equal(b.bytes.data, body.data, body.len - 1);
     rh_pipeline_body_close(&b);
@@ -276,10 +280,10 @@ static void test_garbage(void **state)
     /* etcd's TestServeRaftPrefix "bad request protobuf". */
     const char garbage[] = "malformed garbage";
     expect_garbage((const uint8_t *)garbage, sizeof(garbage) - 1);
-    expect_garbage_hex("08");         /* truncated varint */
-    expect_garbage_hex("0c");         /* end group, no group */
-    expect_garbage_hex("3a05080010"); /* entry past the end */
-    expect_garbage_hex("4a0a1208");   /* snapshot past the end */
+    expect_garbage_hex("08");                       /* truncated varint */
+    expect_garbage_hex("0c");                       /* end group, no group */
+    expect_garbage_hex("3a05080010");               /* entry past the end */
+    expect_garbage_hex("4a0a1208");                 /* snapshot past the end */
     expect_garbage_hex("08ffffffffffffffffffff01"); /* 11-byte varint */
 
     /* A good body cut short inside its last field. */
@@ -288,8 +292,11 @@ static void test_garbage(void **state)
     expect_garbage(body.data, body.len - 1);
     /* A good body with a message stream's length prefix in front. */
     uint8_t framed[8 + 64];
-    struct rafthttp_message hb = {.type = RAFTHTTP_MSG_HEARTBEAT, .to = 2,
-                                  .from = 1, .term = 5, .commit = 10};
+    struct rafthttp_message hb = {.type = RAFTHTTP_MSG_HEARTBEAT,
+                                  .to = 2,
+                                  .from = 1,
+                                  .term = 5,
+                                  .commit = 10};
     struct rh_buf hb_body = encode_body(&hb);
     assert_true(hb_body.len <= 64);
     rh_put_be64(framed, hb_body.len);

@@ -22,15 +22,20 @@
 
 static const struct rafthttp_entry entries[] = {
     {.term = 3, .index = 10, .data = {(const uint8_t *)"some data", 9}},
-    {.term = 3, .index = 11, .type = RAFTHTTP_ENTRY_CONF_CHANGE,
+    {.term = 3,
+     .index = 11,
+     .type = RAFTHTTP_ENTRY_CONF_CHANGE,
      .data = {(const uint8_t *)"\x08\x01", 2}},
 };
 
 /* Message number i: the shapes vary with i, the index identifies it. */
 static struct rafthttp_message msg(uint64_t i)
 {
-    struct rafthttp_message m = {.type = RAFTHTTP_MSG_APP, .to = 2,
-                                 .from = 1, .term = 3, .index = i,
+    struct rafthttp_message m = {.type = RAFTHTTP_MSG_APP,
+                                 .to = 2,
+                                 .from = 1,
+                                 .term = 3,
+                                 .index = i,
                                  .commit = i / 2};
     switch (i % 4) {
     case 0:
@@ -83,8 +88,8 @@ static void check_job(struct rh_pipe_job *j, const struct rafthttp_message *m)
 static size_t push_ok(struct rh_pipeline *p, const struct rafthttp_message *m)
 {
     size_t added = 0;
-    assert_int_equal(
-        rh_pipeline_push(p, NULL, m, MAX_QUEUED, SIZE_MAX, &added), 0);
+    assert_int_equal(rh_pipeline_push(p, NULL, m, MAX_QUEUED, SIZE_MAX, &added),
+                     0);
     assert_int_equal(added, rh_raftpb_message_size(m));
     return added;
 }
@@ -145,8 +150,8 @@ static void test_push_large(void **state)
         data[i] = (uint8_t)(i * 7 + 1);
     }
     struct rafthttp_entry e = {.term = 1, .index = 1, .data = {data, size}};
-    struct rafthttp_message m = {.type = RAFTHTTP_MSG_APP, .to = 9,
-                                 .entries = &e, .n_entries = 1};
+    struct rafthttp_message m = {
+        .type = RAFTHTTP_MSG_APP, .to = 9, .entries = &e, .n_entries = 1};
     struct rh_pipeline p;
     rh_pipeline_init(&p);
     size_t added = push_ok(&p, &m);
@@ -214,25 +219,23 @@ static void test_max_queued(void **state)
     struct rh_pipe_job *j = rh_pipeline_take(&p, MAX_INFLIGHT);
     struct rafthttp_message first = msg(0);
     check_job(j, &first);
-    assert_int_equal(rh_pipeline_push(&p, NULL, &extra, MAX_QUEUED, SIZE_MAX,
-                                      &added),
-                     0);
+    assert_int_equal(
+        rh_pipeline_push(&p, NULL, &extra, MAX_QUEUED, SIZE_MAX, &added), 0);
     assert_int_equal(added, rh_raftpb_message_size(&extra));
     total += added;
     assert_int_equal(p.queued, MAX_QUEUED);
     assert_int_equal(p.bytes, total);
-    assert_int_equal(rh_pipeline_push(&p, NULL, &first, MAX_QUEUED, SIZE_MAX,
-                                      &added),
-                     RAFTHTTP_EAGAIN);
+    assert_int_equal(
+        rh_pipeline_push(&p, NULL, &first, MAX_QUEUED, SIZE_MAX, &added),
+        RAFTHTTP_EAGAIN);
     total -= rh_pipeline_done(&p, NULL, j);
     assert_int_equal(p.bytes, total);
     assert_int_equal(rh_pipeline_clear(&p, NULL, NULL, NULL), total);
     assert_int_equal(p.bytes, 0);
 
     /* A limit of 0 refuses everything. */
-    assert_int_equal(
-        rh_pipeline_push(&p, NULL, &first, 0, SIZE_MAX, &added),
-        RAFTHTTP_EAGAIN);
+    assert_int_equal(rh_pipeline_push(&p, NULL, &first, 0, SIZE_MAX, &added),
+                     RAFTHTTP_EAGAIN);
     assert_null(p.head);
 }
 
@@ -250,9 +253,9 @@ static void test_too_big(void **state)
         size_t rooms[] = {0, 1, size - 1};
         for (size_t r = 0; r < 3; r++) {
             size_t added = 777;
-            assert_int_equal(rh_pipeline_push(&p, NULL, &m, MAX_QUEUED,
-                                              rooms[r], &added),
-                             RAFTHTTP_ETOOBIG);
+            assert_int_equal(
+                rh_pipeline_push(&p, NULL, &m, MAX_QUEUED, rooms[r], &added),
+                RAFTHTTP_ETOOBIG);
             assert_int_equal(added, 777);
             assert_int_equal(p.queued, 1);
             assert_int_equal(p.bytes, before);
@@ -263,8 +266,8 @@ static void test_too_big(void **state)
     struct rafthttp_message m = msg(0);
     size_t size = rh_raftpb_message_size(&m);
     size_t added = 0;
-    assert_int_equal(
-        rh_pipeline_push(&p, NULL, &m, MAX_QUEUED, size, &added), 0);
+    assert_int_equal(rh_pipeline_push(&p, NULL, &m, MAX_QUEUED, size, &added),
+                     0);
     assert_int_equal(added, size);
     assert_int_equal(p.bytes, before + size);
     assert_int_equal(rh_pipeline_clear(&p, NULL, NULL, NULL), before + size);
@@ -344,9 +347,9 @@ static void test_bytes_accounting(void **state)
         if (op <= 1 && pushed < 40) {
             struct rafthttp_message m = msg(pushed);
             size_t added = 0;
-            assert_int_equal(rh_pipeline_push(&p, &t.a, &m, MAX_QUEUED,
-                                              SIZE_MAX, &added),
-                             0);
+            assert_int_equal(
+                rh_pipeline_push(&p, &t.a, &m, MAX_QUEUED, SIZE_MAX, &added),
+                0);
             sizes[pushed++] = added;
             queued_bytes += added;
         } else if (op == 2 && n_out < MAX_INFLIGHT && taken < pushed) {
@@ -394,10 +397,10 @@ static void record_drop(const struct rh_pipe_job *j, void *ud)
 {
     struct dropped *d = ud;
     struct rh_msg *m = NULL;
-    assert_int_equal(rh_raftpb_message_decode(
-                         NULL, rh_pipe_job_body((struct rh_pipe_job *)j),
-                         j->len, &m),
-                     0);
+    assert_int_equal(
+        rh_raftpb_message_decode(
+            NULL, rh_pipe_job_body((struct rh_pipe_job *)j), j->len, &m),
+        0);
     assert_true(d->n < 16);
     d->index[d->n] = m->m.index;
     d->type[d->n] = j->type;
@@ -417,9 +420,8 @@ static void test_clear(void **state)
     size_t sizes[7];
     for (uint64_t i = 0; i < 7; i++) {
         struct rafthttp_message m = msg(i);
-        assert_int_equal(rh_pipeline_push(&p, &t.a, &m, MAX_QUEUED, SIZE_MAX,
-                                          &sizes[i]),
-                         0);
+        assert_int_equal(
+            rh_pipeline_push(&p, &t.a, &m, MAX_QUEUED, SIZE_MAX, &sizes[i]), 0);
     }
     struct rh_pipe_job *a = rh_pipeline_take(&p, MAX_INFLIGHT);
     struct rh_pipe_job *b = rh_pipeline_take(&p, MAX_INFLIGHT);
@@ -482,8 +484,8 @@ static void test_allocation_failures(void **state)
             unsigned queued = p.queued;
             size_t bytes = p.bytes;
             size_t added = 777;
-            int rv = rh_pipeline_push(&p, &t.a, &m, MAX_QUEUED, SIZE_MAX,
-                                      &added);
+            int rv =
+                rh_pipeline_push(&p, &t.a, &m, MAX_QUEUED, SIZE_MAX, &added);
             assert_true(rv == 0 || rv == RAFTHTTP_ENOMEM);
             if (rv != 0) {
                 assert_int_equal(added, 777);

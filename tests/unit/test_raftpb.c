@@ -20,8 +20,7 @@ static const uint64_t voters[] = {1, 2, 3};
 static const uint64_t learners[] = {4};
 
 /* Encodes m and compares with etcd's hex; also checks the size function. */
-static void assert_encodes_to(const struct rafthttp_message *m,
-                              const char *hex)
+static void assert_encodes_to(const struct rafthttp_message *m, const char *hex)
 {
     struct rh_buf out;
     rh_buf_init(&out, NULL, 1 << 20);
@@ -57,7 +56,10 @@ static void test_heartbeat(void **state)
 {
     (void)state;
     struct rafthttp_message m = {.type = RAFTHTTP_MSG_HEARTBEAT,
-                                 .to = 2, .from = 1, .term = 5, .commit = 10};
+                                 .to = 2,
+                                 .from = 1,
+                                 .term = 5,
+                                 .commit = 10};
     assert_encodes_to(&m, "080810021801200528003000400a4a0a12080a02280010"
                           "00180050005800");
 }
@@ -65,10 +67,15 @@ static void test_heartbeat(void **state)
 static void test_msg_app(void **state)
 {
     (void)state;
-    struct rafthttp_message m = {.type = RAFTHTTP_MSG_APP, .to = 2,
-                                 .from = 1, .term = 1, .log_term = 1,
-                                 .index = 3, .commit = 3,
-                                 .entries = &hi_entry, .n_entries = 1};
+    struct rafthttp_message m = {.type = RAFTHTTP_MSG_APP,
+                                 .to = 2,
+                                 .from = 1,
+                                 .term = 1,
+                                 .log_term = 1,
+                                 .index = 3,
+                                 .commit = 3,
+                                 .entries = &hi_entry,
+                                 .n_entries = 1};
     const char *hex = "0803100218012001280130033a0a08001001180422026869400"
                       "34a0a12080a0228001000180050005800";
     assert_encodes_to(&m, hex);
@@ -80,8 +87,8 @@ static void test_msg_app(void **state)
 static void test_msg_snap(void **state)
 {
     (void)state;
-    struct rafthttp_message m = {.type = RAFTHTTP_MSG_SNAP, .to = 2,
-                                 .from = 1, .term = 2};
+    struct rafthttp_message m = {
+        .type = RAFTHTTP_MSG_SNAP, .to = 2, .from = 1, .term = 2};
     m.snapshot.data = (struct rafthttp_bytes){(const uint8_t *)"v2", 2};
     m.snapshot.metadata.index = 1000;
     m.snapshot.metadata.term = 2;
@@ -147,13 +154,18 @@ static void test_present_empty_context(void **state)
 static void test_extremes_and_unknown_type(void **state)
 {
     (void)state;
-    struct rafthttp_entry e = {.term = UINT64_MAX, .index = UINT64_MAX,
-                               .type = 7};
-    struct rafthttp_message m = {.type = 99, .to = UINT64_MAX,
-                                 .from = UINT64_MAX, .term = UINT64_MAX,
-                                 .log_term = UINT64_MAX, .index = UINT64_MAX,
-                                 .commit = UINT64_MAX, .reject = true,
-                                 .reject_hint = UINT64_MAX, .entries = &e,
+    struct rafthttp_entry e = {
+        .term = UINT64_MAX, .index = UINT64_MAX, .type = 7};
+    struct rafthttp_message m = {.type = 99,
+                                 .to = UINT64_MAX,
+                                 .from = UINT64_MAX,
+                                 .term = UINT64_MAX,
+                                 .log_term = UINT64_MAX,
+                                 .index = UINT64_MAX,
+                                 .commit = UINT64_MAX,
+                                 .reject = true,
+                                 .reject_hint = UINT64_MAX,
+                                 .entries = &e,
                                  .n_entries = 1};
     struct rh_buf out;
     rh_buf_init(&out, NULL, 4096);
@@ -187,10 +199,10 @@ static void test_malformed(void **state)
 {
     (void)state;
     const char *bad[] = {
-        "08",           /* truncated varint */
-        "3a05080010",   /* entry length past the end */
-        "0c",           /* field 1, wire type 4 (end group) */
-        "4a0a1208",     /* snapshot length past the end */
+        "08",                       /* truncated varint */
+        "3a05080010",               /* entry length past the end */
+        "0c",                       /* field 1, wire type 4 (end group) */
+        "4a0a1208",                 /* snapshot length past the end */
         "08ffffffffffffffffffff01", /* varint longer than 10 bytes */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -207,8 +219,8 @@ static void test_malformed(void **state)
 static void test_encode_limit(void **state)
 {
     (void)state;
-    struct rafthttp_message m = {.type = RAFTHTTP_MSG_APP,
-                                 .entries = &hi_entry, .n_entries = 1};
+    struct rafthttp_message m = {
+        .type = RAFTHTTP_MSG_APP, .entries = &hi_entry, .n_entries = 1};
     struct rh_buf out;
     rh_buf_init(&out, NULL, 10);
     assert_int_equal(rh_raftpb_message_append(NULL, &m, &out),
@@ -218,15 +230,14 @@ static void test_encode_limit(void **state)
 }
 
 /* Builds a message of n entries that needs heap space to encode. */
-static struct rafthttp_message many_entries(struct rafthttp_entry *es,
-                                            size_t n)
+static struct rafthttp_message many_entries(struct rafthttp_entry *es, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         es[i] = hi_entry;
         es[i].index = i + 1;
     }
-    struct rafthttp_message m = {.type = RAFTHTTP_MSG_APP, .entries = es,
-                                 .n_entries = n};
+    struct rafthttp_message m = {
+        .type = RAFTHTTP_MSG_APP, .entries = es, .n_entries = n};
     m.snapshot.metadata.conf_state.voters = voters;
     m.snapshot.metadata.conf_state.n_voters = 3;
     return m;
@@ -290,7 +301,8 @@ static void test_fill_nonnullable(void **state)
     len = raftpb__message__pack(pm, out);
     hex = tl_hex(out, len);
     assert_string_equal(hex, "08001000180020002800300040004a0a12080a022800"
-                             "10001800500058" "00");
+                             "10001800500058"
+                             "00");
     free(hex);
     raftpb__message__free_unpacked(pm, NULL);
 }

@@ -42,14 +42,12 @@ static struct rh_local_identity default_local(void)
 /* A pipeline request as etcd 3.4.23 sends it. */
 static struct rh_request post_request(void)
 {
-    struct rh_request req = {
-        .method = "POST",
-        .path = "/raft",
-        .server_version = "3.4.23",
-        .min_cluster_version = "3.0.0",
-        .cluster_id = CLUSTER_ID_STR,
-        .raft_to = NULL
-    };
+    struct rh_request req = {.method = "POST",
+                             .path = "/raft",
+                             .server_version = "3.4.23",
+                             .min_cluster_version = "3.0.0",
+                             .cluster_id = CLUSTER_ID_STR,
+                             .raft_to = NULL};
     return req;
 }
 
@@ -125,8 +123,7 @@ static void expect_stream(const struct rh_request *req, int status,
     }
 }
 
-static void expect_stream_fails(const char *path, int status,
-                                const char *body)
+static void expect_stream_fails(const char *path, int status, const char *body)
 {
     struct rh_request req = stream_request(path);
     expect_stream(&req, status, body, NULL, RH_STREAM_MESSAGE, 0);
@@ -180,29 +177,37 @@ static void test_route_path(void **state)
     assert_int_equal(rh_route_path("/raft/snapshot"), RH_ROUTE_SNAPSHOT);
     assert_int_equal(rh_route_path("/raft/probing"), RH_ROUTE_PROBING);
     assert_int_equal(rh_route_path("/raft/stream/"), RH_ROUTE_STREAM);
-    assert_int_equal(rh_route_path("/raft/stream/message/1"),
-                     RH_ROUTE_STREAM);
+    assert_int_equal(rh_route_path("/raft/stream/message/1"), RH_ROUTE_STREAM);
     assert_int_equal(rh_route_path("/raft/stream/msgapp/1"), RH_ROUTE_STREAM);
     /* The subtree takes anything below it; the stream check sorts it out. */
-    assert_int_equal(rh_route_path("/raft/stream/msgappv2/1"),
-                     RH_ROUTE_STREAM);
+    assert_int_equal(rh_route_path("/raft/stream/msgappv2/1"), RH_ROUTE_STREAM);
     assert_int_equal(rh_route_path("/raft/stream/strange"), RH_ROUTE_STREAM);
 
     /*
      * Go's mux redirects "/raft/stream" to "/raft/stream/" (301), where the
      * stream handler answers 404 "invalid path": not found either way.
      */
-    const char *not_found[] = {
-        "", "/", "/raft/", "/raftx", "/Raft", "/RAFT", "raft", "/raft/x",
-        "/raft/snapshot/", "/raft/snapshotx", "/raft/probing/",
-        "/raft/probing/x", "/raft/streams/message/1", "/raft/Stream/",
-        "/version/", "/members/", "/raft/stream"
-    };
+    const char *not_found[] = {"",
+                               "/",
+                               "/raft/",
+                               "/raftx",
+                               "/Raft",
+                               "/RAFT",
+                               "raft",
+                               "/raft/x",
+                               "/raft/snapshot/",
+                               "/raft/snapshotx",
+                               "/raft/probing/",
+                               "/raft/probing/x",
+                               "/raft/streams/message/1",
+                               "/raft/Stream/",
+                               "/version/",
+                               "/members/",
+                               "/raft/stream"};
     for (size_t i = 0; i < sizeof(not_found) / sizeof(not_found[0]); i++) {
         enum rh_route r = rh_route_path(not_found[i]);
         if (r != RH_ROUTE_NOT_FOUND) {
-            fail_msg("\"%s\": route %d, want not found", not_found[i],
-                     (int)r);
+            fail_msg("\"%s\": route %d, want not found", not_found[i], (int)r);
         }
     }
     assert_int_equal(rh_route_path(NULL), RH_ROUTE_NOT_FOUND);
@@ -226,8 +231,8 @@ static void test_post_accepts_etcd_request(void **state)
 static void test_post_method(void **state)
 {
     (void)state;
-    const char *methods[] = {"GET", "PUT", "DELETE", "HEAD", "PATCH",
-                             "post", "POST ", ""};
+    const char *methods[] = {"GET",   "PUT",  "DELETE", "HEAD",
+                             "PATCH", "post", "POST ",  ""};
     for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
         struct rh_request req = post_request();
         req.method = methods[i];
@@ -258,8 +263,9 @@ static void test_post_version_missing(void **state)
 static void test_post_version_newer_accepted(void **state)
 {
     (void)state;
-    const char *servers[] = {"3.0.0", "3.0.0-alpha.0", "3.4.0", "3.5.17",
-                             "3.6.0", "4.0.0", "3.6.0-rc.0+git"};
+    const char *servers[] = {"3.0.0",         "3.0.0-alpha.0", "3.4.0",
+                             "3.5.17",        "3.6.0",         "4.0.0",
+                             "3.6.0-rc.0+git"};
     for (size_t i = 0; i < sizeof(servers) / sizeof(servers[0]); i++) {
         struct rh_request req = post_request();
         req.server_version = servers[i];
@@ -335,11 +341,17 @@ static void test_post_min_cluster_version_empty(void **state)
 static void test_post_cluster_id(void **state)
 {
     (void)state;
-    const char *bad[] = {
-        "", "0", "1", "8F96CF29DBA10D9", "08f96cf29dba10d9",
-        "0x8f96cf29dba10d9", "8f96cf29dba10d9 ", " 8f96cf29dba10d9",
-        "8f96cf29dba10d", "8f96cf29dba10d90", LOCAL_ID_STR
-    };
+    const char *bad[] = {"",
+                         "0",
+                         "1",
+                         "8F96CF29DBA10D9",
+                         "08f96cf29dba10d9",
+                         "0x8f96cf29dba10d9",
+                         "8f96cf29dba10d9 ",
+                         " 8f96cf29dba10d9",
+                         "8f96cf29dba10d",
+                         "8f96cf29dba10d90",
+                         LOCAL_ID_STR};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct rh_request req = post_request();
         req.cluster_id = bad[i];
@@ -382,11 +394,11 @@ static void test_check_version_compatibility(void **state)
         const char *min_cluster;
         bool ok;
     } rows[] = {
-        {"3.4.23", "3.0.0", true},  /* the same version as local */
-        {"3.0.0", "0.0.0", true},   /* one version lower */
-        {"4.0.0", "3.4.23", true},  /* one version higher */
-        {"2.0.0", "0.0.0", false},  /* too low version */
-        {"4.1.0", "4.0.0", false},  /* too high version */
+        {"3.4.23", "3.0.0", true}, /* the same version as local */
+        {"3.0.0", "0.0.0", true},  /* one version lower */
+        {"4.0.0", "3.4.23", true}, /* one version higher */
+        {"2.0.0", "0.0.0", false}, /* too low version */
+        {"4.1.0", "4.0.0", false}, /* too high version */
     };
     struct rh_local_identity local = default_local();
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -492,15 +504,22 @@ static void test_stream_check_order(void **state)
 static void test_stream_invalid_path(void **state)
 {
     (void)state;
-    const char *paths[] = {
-        "/raft/stream/msgappv2/1", "/raft/stream/message",
-        "/raft/stream/msgapp", "/raft/stream/message/1/",
-        "/raft/stream/msgapp/1/", "/raft/stream/message/1/2",
-        "/raft/stream/strange/1", "/raft/stream/strange",
-        "/raft/stream/", "/raft/stream/MESSAGE/1", "/raft/stream/Msgapp/1",
-        "/raft/stream/messages/1", "/raft/stream/x/message/1",
-        "/raft/stream/message1", "/raft", "/raft/snapshot"
-    };
+    const char *paths[] = {"/raft/stream/msgappv2/1",
+                           "/raft/stream/message",
+                           "/raft/stream/msgapp",
+                           "/raft/stream/message/1/",
+                           "/raft/stream/msgapp/1/",
+                           "/raft/stream/message/1/2",
+                           "/raft/stream/strange/1",
+                           "/raft/stream/strange",
+                           "/raft/stream/",
+                           "/raft/stream/MESSAGE/1",
+                           "/raft/stream/Msgapp/1",
+                           "/raft/stream/messages/1",
+                           "/raft/stream/x/message/1",
+                           "/raft/stream/message1",
+                           "/raft",
+                           "/raft/snapshot"};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         expect_stream_fails(paths[i], 404, "invalid path");
     }
@@ -513,13 +532,12 @@ static void test_stream_invalid_from(void **state)
 {
     (void)state;
     const char *paths[] = {
-        "/raft/stream/message/zz", "/raft/stream/msgapp/zz",
-        "/raft/stream/message/", "/raft/stream/msgapp/",
+        "/raft/stream/message/zz",  "/raft/stream/msgapp/zz",
+        "/raft/stream/message/",    "/raft/stream/msgapp/",
         "/raft/stream/message/0x1", "/raft/stream/message/+1",
-        "/raft/stream/message/-1", "/raft/stream/message/ 1",
-        "/raft/stream/message/1 ", "/raft/stream/message/10000000000000000",
-        "/raft/stream/message/1g"
-    };
+        "/raft/stream/message/-1",  "/raft/stream/message/ 1",
+        "/raft/stream/message/1 ",  "/raft/stream/message/10000000000000000",
+        "/raft/stream/message/1g"};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         expect_stream_fails(paths[i], 404, "invalid from");
     }
@@ -527,8 +545,7 @@ static void test_stream_invalid_from(void **state)
 
 /* ------------------------------------------------------------- recipient */
 
-static void expect_recipient(const char *raft_to, int status,
-                             const char *body)
+static void expect_recipient(const char *raft_to, int status, const char *body)
 {
     struct rh_local_identity local = default_local();
     struct rh_request req = stream_request("/raft/stream/message/1");
@@ -542,9 +559,14 @@ static void test_recipient(void **state)
 {
     (void)state;
     expect_recipient(LOCAL_ID_STR, 0, NULL);
-    const char *bad[] = {"1D022BFA869D1D4", "01d022bfa869d1d4", "",
-                         "1", "1d022bfa869d1d", "1d022bfa869d1d40",
-                         "1d022bfa869d1d4 ", "0x1d022bfa869d1d4",
+    const char *bad[] = {"1D022BFA869D1D4",
+                         "01d022bfa869d1d4",
+                         "",
+                         "1",
+                         "1d022bfa869d1d",
+                         "1d022bfa869d1d40",
+                         "1d022bfa869d1d4 ",
+                         "0x1d022bfa869d1d4",
                          CLUSTER_ID_STR};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         expect_recipient(bad[i], 412, "to field mismatch");
@@ -580,13 +602,11 @@ static void test_etcd_stream_prefix_bad(void **state)
     };
     struct rh_local_identity local = make_local(1, 1);
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        struct rh_request req = {
-            .method = rows[i].method,
-            .path = rows[i].path,
-            .server_version = "3.4.23",
-            .cluster_id = rows[i].cluster_id,
-            .raft_to = rows[i].remote
-        };
+        struct rh_request req = {.method = rows[i].method,
+                                 .path = rows[i].path,
+                                 .server_version = "3.4.23",
+                                 .cluster_id = rows[i].cluster_id,
+                                 .raft_to = rows[i].remote};
         struct rh_verdict v = junk_verdict();
         enum rh_stream_type type = RH_STREAM_MSGAPPV2;
         uint64_t from = 0xdeadbeef;

@@ -36,8 +36,8 @@ static struct rafthttp_message snap_message(void)
     for (size_t i = 0; i < sizeof(snap_data); i++) {
         snap_data[i] = (uint8_t)(i * 31 + 7);
     }
-    struct rafthttp_message m = {.type = RAFTHTTP_MSG_SNAP, .to = 2,
-                                 .from = 1, .term = 5};
+    struct rafthttp_message m = {
+        .type = RAFTHTTP_MSG_SNAP, .to = 2, .from = 1, .term = 5};
     m.snapshot.data.base = snap_data;
     m.snapshot.data.len = sizeof(snap_data);
     m.snapshot.metadata.index = 1000;
@@ -76,9 +76,9 @@ static void assert_snap_equal(struct rh_msg *msg,
  * Returns the offset where the head ended (n + 1 if it never did), or
  * stops at the first error, returned in *rv with the offset reached.
  */
-static size_t feed_in_pieces(struct rh_snap_head_decoder *d,
-                             const uint8_t *p, size_t n, size_t piece,
-                             struct rh_msg **out, int *rv)
+static size_t feed_in_pieces(struct rh_snap_head_decoder *d, const uint8_t *p,
+                             size_t n, size_t piece, struct rh_msg **out,
+                             int *rv)
 {
     size_t off = 0;
     *out = NULL;
@@ -134,8 +134,8 @@ static void test_encode(void **state)
 static void test_encode_reference(void **state)
 {
     (void)state;
-    struct rafthttp_message m = {.type = RAFTHTTP_MSG_SNAP, .to = 2,
-                                 .from = 1, .term = 2};
+    struct rafthttp_message m = {
+        .type = RAFTHTTP_MSG_SNAP, .to = 2, .from = 1, .term = 2};
     m.snapshot.data = (struct rafthttp_bytes){(const uint8_t *)"v2", 2};
     m.snapshot.metadata.index = 1000;
     m.snapshot.metadata.term = 2;
@@ -157,9 +157,10 @@ static void test_encode_reference(void **state)
 static void test_encode_refuses_other_types(void **state)
 {
     (void)state;
-    const int32_t types[] = {RAFTHTTP_MSG_HUP, RAFTHTTP_MSG_APP,
-                             RAFTHTTP_MSG_HEARTBEAT, RAFTHTTP_MSG_SNAP_STATUS,
-                             RAFTHTTP_MSG_PRE_VOTE_RESP, 99};
+    const int32_t types[] = {
+        RAFTHTTP_MSG_HUP,           RAFTHTTP_MSG_APP,
+        RAFTHTTP_MSG_HEARTBEAT,     RAFTHTTP_MSG_SNAP_STATUS,
+        RAFTHTTP_MSG_PRE_VOTE_RESP, 99};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         struct rafthttp_message m = snap_message();
         m.type = types[i];
@@ -167,8 +168,7 @@ static void test_encode_refuses_other_types(void **state)
         tl_alloc_init(&t, 0);
         struct rh_buf out;
         rh_buf_init(&out, &t.a, 1 << 20);
-        assert_int_equal(rh_snap_head_encode(&t.a, &m, &out),
-                         RAFTHTTP_EINVAL);
+        assert_int_equal(rh_snap_head_encode(&t.a, &m, &out), RAFTHTTP_EINVAL);
         assert_int_equal(out.len, 0);
         assert_int_equal(t.calls, 0);
         rh_buf_close(&out);
@@ -184,8 +184,7 @@ static void test_encode_too_big(void **state)
     for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
         struct rh_buf out;
         rh_buf_init(&out, NULL, limits[i]);
-        assert_int_equal(rh_snap_head_encode(NULL, &m, &out),
-                         RAFTHTTP_ETOOBIG);
+        assert_int_equal(rh_snap_head_encode(NULL, &m, &out), RAFTHTTP_ETOOBIG);
         assert_int_equal(out.len, 0);
         rh_buf_close(&out);
     }
@@ -250,8 +249,8 @@ static void test_decode_every_split(void **state)
             assert_null(msg);
             assert_int_equal(used, cut);
             assert_int_equal(rh_snap_head_decoder_feed(&d, body.data + cut,
-                                                       body.len - cut,
-                                                       &used, &msg),
+                                                       body.len - cut, &used,
+                                                       &msg),
                              0);
             assert_int_equal(cut + used, head_len);
         } else {
@@ -284,8 +283,8 @@ static void test_decode_large_head_no_leak(void **state)
         rh_snap_head_decoder_init(&d, &t.a, 1 << 20);
         struct rh_msg *msg;
         int rv;
-        size_t end = feed_in_pieces(&d, body.data, body.len, pieces[i],
-                                    &msg, &rv);
+        size_t end =
+            feed_in_pieces(&d, body.data, body.len, pieces[i], &msg, &rv);
         assert_int_equal(rv, 0);
         assert_int_equal(end, head_len);
         assert_snap_equal(msg, &m);
@@ -372,8 +371,7 @@ static void expect_head_error(const char *hex, int err, const char *reason)
             /* "failed to decode raft message (<cause>)" */
             size_t len = strlen(d.reason);
             assert_true(len > strlen(decode_prefix) + 1);
-            assert_memory_equal(d.reason, decode_prefix,
-                                strlen(decode_prefix));
+            assert_memory_equal(d.reason, decode_prefix, strlen(decode_prefix));
             assert_int_equal(d.reason[len - 1], ')');
         }
         rh_snap_head_decoder_close(&d);
@@ -470,17 +468,15 @@ static void run_allocation_failures(size_t piece)
         rh_snap_head_decoder_init(&d, &t.a, 1 << 20);
         struct rh_msg *msg;
         int rv;
-        size_t end = feed_in_pieces(&d, body.data, body.len, piece, &msg,
-                                    &rv);
+        size_t end = feed_in_pieces(&d, body.data, body.len, piece, &msg, &rv);
         assert_true(rv == 0 || rv == RAFTHTTP_ENOMEM);
         if (rv == 0) {
             assert_int_equal(end, head_len);
             assert_snap_equal(msg, &m);
         } else {
             failures++;
-            assert_string_equal(d.reason,
-                                "failed to decode raft message "
-                                "(out of memory)");
+            assert_string_equal(d.reason, "failed to decode raft message "
+                                          "(out of memory)");
         }
         rh_snap_head_decoder_close(&d);
         assert_int_equal(t.live, 0);

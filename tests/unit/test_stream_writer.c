@@ -25,21 +25,20 @@ static const char heartbeat_hex[] =
     "000000000000001e08081000180020002800300040004a0a12080a022800100018"
     "0050005800";
 
-
 /* A 10 KiB payload shared by the large entries; filled once. */
 static uint8_t big_data[BIG_ENTRY];
 
 static struct rafthttp_entry big_entry(uint64_t index)
 {
-    struct rafthttp_entry e = {.term = 2, .index = index,
-                               .data = {big_data, sizeof(big_data)}};
+    struct rafthttp_entry e = {
+        .term = 2, .index = index, .data = {big_data, sizeof(big_data)}};
     return e;
 }
 
 static struct rafthttp_message simple(int32_t type, uint64_t term)
 {
-    struct rafthttp_message m = {.type = type, .from = 1, .to = 2,
-                                 .term = term};
+    struct rafthttp_message m = {
+        .type = type, .from = 1, .to = 2, .term = term};
     return m;
 }
 
@@ -167,8 +166,7 @@ static void test_attach_state(void **state)
     assert_int_equal(rh_stream_writer_pull(&w, buf, sizeof(buf), 5), 0);
     assert_int_equal(w.last_write_ms, 0);
 
-    assert_int_equal(rh_stream_writer_attach(&w, fake_conn(0), 3, 1000),
-                     0);
+    assert_int_equal(rh_stream_writer_attach(&w, fake_conn(0), 3, 1000), 0);
     assert_int_equal(w.gen, 3);
     assert_ptr_equal(w.conn, fake_conn(0));
     assert_int_equal(w.last_write_ms, 1000);
@@ -308,8 +306,8 @@ static void test_urgent_overtakes_at_boundaries(void **state)
         check_overtake(100, sizes[s], n_sizes[s]);
     }
     /* Other cut points, at and around the frame boundaries. */
-    const size_t firsts[] = {0,     1,         7,     8,         9,
-                             f - 1, f,         f + 1, f + 8,     2 * f - 1,
+    const size_t firsts[] = {0,     1,         7,         8,     9,
+                             f - 1, f,         f + 1,     f + 8, 2 * f - 1,
                              2 * f, 2 * f + 1, 3 * f - 1, 3 * f};
     for (size_t i = 0; i < sizeof(firsts) / sizeof(firsts[0]); i++) {
         check_overtake(firsts[i], sz_4k, 1);
@@ -601,8 +599,7 @@ static void test_too_big_keeps_msgappv2_state(void **state)
         rh_stream_writer_push(&w, NULL, &compact, compact_len, &added), 0);
     assert_int_equal(added, compact_len);
     assert_int_equal(w.enc.index, 7);
-    assert_int_equal(rh_stream_writer_push(&w, NULL, &after, 1000, &added),
-                     0);
+    assert_int_equal(rh_stream_writer_push(&w, NULL, &after, 1000, &added), 0);
     assert_int_equal(added, after_len);
 
     struct rh_buf got;
@@ -709,8 +706,8 @@ static void test_attach_resets_msgappv2(void **state)
     rh_stream_writer_attach(&w, fake_conn(0), 1, 0);
     size_t a_full = 0;
     size_t a_compact = 0;
-    assert_int_equal(
-        rh_stream_writer_push(&w, NULL, &full, SIZE_MAX, &a_full), 0);
+    assert_int_equal(rh_stream_writer_push(&w, NULL, &full, SIZE_MAX, &a_full),
+                     0);
     assert_int_equal(
         rh_stream_writer_push(&w, NULL, &compact, SIZE_MAX, &a_compact), 0);
     assert_int_equal(w.enc.term, 1);
@@ -723,8 +720,8 @@ static void test_attach_resets_msgappv2(void **state)
         size_t dropped = round == 0
                              ? rh_stream_writer_attach(&w, fake_conn(1), 2, 5)
                              : rh_stream_writer_detach(&w);
-        assert_int_equal(dropped, round == 0 ? a_full + a_compact - 4
-                                             : a_compact);
+        assert_int_equal(dropped,
+                         round == 0 ? a_full + a_compact - 4 : a_compact);
         assert_int_equal(rh_stream_writer_queued(&w), 0);
         assert_int_equal(w.enc.term, 0);
         assert_int_equal(w.enc.index, 0);
@@ -791,8 +788,7 @@ static void test_heartbeat(void **state)
     assert_string_equal(hex, "00");
     free(hex);
     size_t added = 0;
-    assert_int_equal(rh_stream_writer_push(&w, NULL, &a, SIZE_MAX, &added),
-                     0);
+    assert_int_equal(rh_stream_writer_push(&w, NULL, &a, SIZE_MAX, &added), 0);
     assert_int_equal(rh_stream_writer_heartbeat(&w, NULL), 0);
     assert_int_equal(rh_stream_writer_queued(&w), added);
     /* A heartbeat does not touch the msgappv2 state. */
@@ -848,8 +844,8 @@ static size_t push_large_queue(struct rh_stream_writer *w,
         es[i] = big_entry(i + 1);
         struct rafthttp_message m = tl_app(2, 2, i, i, &es[i], 1);
         size_t added = 0;
-        assert_int_equal(
-            rh_stream_writer_push(w, NULL, &m, SIZE_MAX, &added), 0);
+        assert_int_equal(rh_stream_writer_push(w, NULL, &m, SIZE_MAX, &added),
+                         0);
         total += added;
     }
     return total;

@@ -200,8 +200,7 @@ static void test_invalid_lists(void **state)
 
     /* init refuses the same and leaves an empty picker. */
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_int_equal(rh_urlpick_init(&p, NULL, bad[i], 2),
-                         RAFTHTTP_EINVAL);
+        assert_int_equal(rh_urlpick_init(&p, NULL, bad[i], 2), RAFTHTTP_EINVAL);
         assert_int_equal(p.n, 0);
         assert_null(p.urls);
         assert_null(rh_urlpick_pick(&p));
@@ -270,24 +269,24 @@ static void test_url_parse_rejects(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "http://a:65536",     /* port out of range */
+        "http://a:65536",                /* port out of range */
         "http://a:99999999999999999999", /* would wrap */
-        "http://a",           /* no port */
-        "http://a:",          /* empty port */
-        "http://[::1]",       /* no port after the brackets */
-        "http://[::1]2380",   /* no colon after the brackets */
-        "http://[::1:2380",   /* unclosed bracket */
-        "http://::1:2380",    /* IPv6 without brackets */
-        "http://a:1/",        /* etcd requires no path */
+        "http://a",                      /* no port */
+        "http://a:",                     /* empty port */
+        "http://[::1]",                  /* no port after the brackets */
+        "http://[::1]2380",              /* no colon after the brackets */
+        "http://[::1:2380",              /* unclosed bracket */
+        "http://::1:2380",               /* IPv6 without brackets */
+        "http://a:1/",                   /* etcd requires no path */
         "http://a:1/x",
         "http://a:1?x=1",
         "http://a:1#f",
         "http://a:-1",
         "http://a:1x",
-        "http://u@a:1",       /* user info */
+        "http://u@a:1", /* user info */
         "http://u:p@a:1",
         "http://a b:1",
-        "ftp://a:1",          /* scheme */
+        "ftp://a:1", /* scheme */
         "unix://a:1",
         "a:1",
         "//a:1",

@@ -97,7 +97,7 @@ int bench_mode_receive(struct bench_run *r, struct bench_result *res)
     pthread_mutex_unlock(&r->mu);
     if (rv != 0) {
         bench_run_fail(r, "the sender went quiet (nothing for %.0f s)",
-                 BENCH_STALL_S);
+                       BENCH_STALL_S);
     } else {
         /* The sender leaves once answered: its going is no news. */
         atomic_store(&r->quiet, true);

@@ -65,9 +65,9 @@ int bench_rtt_round_trip(struct bench_run *r, uint64_t seq, bool measured)
     }
     pthread_mutex_unlock(&r->mu);
     if (rv != 0) {
-        bench_run_fail(r,
-                 "no MsgHeartbeatResp to round trip %" PRIu64 " within %.0f s",
-                 seq, BENCH_STALL_S);
+        bench_run_fail(
+            r, "no MsgHeartbeatResp to round trip %" PRIu64 " within %.0f s",
+            seq, BENCH_STALL_S);
     }
     return rv;
 }

@@ -84,7 +84,8 @@ int bench_snapshot_start(struct bench_run *r)
     s->start_s = bench_now_s();
     int rv = rafthttp_transport_send_snapshot(r->send_t, &m, &src);
     if (rv != 0) {
-        bench_run_fail(r, "cannot send the snapshot: %s", rafthttp_strerror(rv));
+        bench_run_fail(r, "cannot send the snapshot: %s",
+                       rafthttp_strerror(rv));
         return -1;
     }
     return 0;

@@ -163,9 +163,10 @@ int bench_mode_stream(struct bench_run *r, struct bench_result *res)
     refresh_dropped(r);
     if (rv != 0) {
         bench_run_fail(r,
-                 "stalled: nothing delivered for %.0f s (sent %" PRIu64
-                 ", delivered %" PRIu64 ", dropped %" PRIu64 ")",
-                 BENCH_STALL_S, r->flow.sent, r->flow.done, r->flow.dropped);
+                       "stalled: nothing delivered for %.0f s (sent %" PRIu64
+                       ", delivered %" PRIu64 ", dropped %" PRIu64 ")",
+                       BENCH_STALL_S, r->flow.sent, r->flow.done,
+                       r->flow.dropped);
     }
     fill_result(r, res, secs);
     pthread_mutex_unlock(&r->mu);

@@ -301,7 +301,7 @@ static void data_path(const char *png, char *buf, size_t cap)
 }
 
 int bench_plot_write(const char *png, const struct bench_result *res, size_t n,
-               const char *with_csv)
+                     const char *with_csv)
 {
     static struct plot_data d; /* 8 series of 64 points: not the stack */
     char dat[4096];

@@ -95,7 +95,8 @@ static void flow_delivered(struct bench_run *r, uint64_t index, bool ok)
 {
     struct msgapp_flow *f = &r->flow;
     if (ok) {
-        bench_latency_add(&f->lat, bench_now_ns() - f->sent_ns[index % f->window]);
+        bench_latency_add(&f->lat,
+                          bench_now_ns() - f->sent_ns[index % f->window]);
     }
     f->done++;
     f->last_move_s = bench_now_s();

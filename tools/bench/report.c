@@ -323,7 +323,7 @@ void bench_report_begin(FILE *out, enum bench_format format)
 }
 
 void bench_report_row(FILE *out, enum bench_format format,
-                const struct bench_result *res)
+                      const struct bench_result *res)
 {
     switch (format) {
     case FORMAT_JSON:

@@ -51,6 +51,6 @@ struct bench_result {
 /* Before the first row: the table's or the CSV's header. */
 void bench_report_begin(FILE *out, enum bench_format format);
 void bench_report_row(FILE *out, enum bench_format format,
-                const struct bench_result *res);
+                      const struct bench_result *res);
 
 #endif /* RH_BENCH_REPORT_H */

@@ -50,7 +50,7 @@ void bench_run_fail(struct bench_run *r, const char *fmt, ...)
 }
 
 uint64_t bench_run_window(const struct bench_opts *o, enum bench_mode mode,
-                    uint64_t size, bool say)
+                          uint64_t size, bool say)
 {
     uint64_t w = o->window;
     uint64_t budget = QUEUE_HALF / (size + MSG_OVERHEAD);
@@ -213,7 +213,8 @@ static int init_flow(struct bench_run *r)
                   r->mode == MODE_MIXED;
     uint64_t size = r->mode == MODE_MIXED ? r->o->bulk_size : r->size;
     f->window =
-        msgapp ? bench_run_window(r->o, r->mode, size, r->role != ROLE_RECV) : 1;
+        msgapp ? bench_run_window(r->o, r->mode, size, r->role != ROLE_RECV)
+               : 1;
     f->sent_ns = calloc((size_t)f->window, sizeof(f->sent_ns[0]));
     if (f->sent_ns == NULL || bench_latency_init(&f->lat, 0) != 0) {
         return -1;
@@ -330,8 +331,9 @@ static void fill_common(struct bench_run *r, struct bench_result *res)
     res->peak_rss_kb = bench_cpu_peak_rss_kb();
 }
 
-int bench_run_one(const struct bench_opts *o, enum bench_mode mode, uint64_t size,
-            uint64_t count, bool tls, struct bench_result *res)
+int bench_run_one(const struct bench_opts *o, enum bench_mode mode,
+                  uint64_t size, uint64_t count, bool tls,
+                  struct bench_result *res)
 {
     struct bench_run *r = malloc(sizeof(*r));
     struct ticker tk;
@@ -369,8 +371,8 @@ int bench_run_one(const struct bench_opts *o, enum bench_mode mode, uint64_t siz
 }
 
 int bench_run_variants(const struct bench_opts *o, enum bench_mode mode,
-                 uint64_t size, uint64_t count, FILE *out,
-                 struct bench_result res[2], size_t *n)
+                       uint64_t size, uint64_t count, FILE *out,
+                       struct bench_result res[2], size_t *n)
 {
     bool tls = bench_options_tls(o);
     bool both = tls && o->tls_compare;
@@ -378,7 +380,8 @@ int bench_run_variants(const struct bench_opts *o, enum bench_mode mode,
     *n = 0;
     for (int pass = both ? 0 : 1; pass < 2; pass++) {
         bool over_tls = pass == 1 && tls;
-        if (bench_run_one(o, mode, size, count, over_tls, &res[*n]) != EXIT_OK) {
+        if (bench_run_one(o, mode, size, count, over_tls, &res[*n]) !=
+            EXIT_OK) {
             status = EXIT_FAIL;
         }
         bench_report_row(out, o->format, &res[*n]);

@@ -123,8 +123,9 @@ struct bench_run {
  * *res. Returns EXIT_OK, or EXIT_FAIL when the run could not complete or
  * counted bad messages.
  */
-int bench_run_one(const struct bench_opts *o, enum bench_mode mode, uint64_t size,
-            uint64_t count, bool tls, struct bench_result *res);
+int bench_run_one(const struct bench_opts *o, enum bench_mode mode,
+                  uint64_t size, uint64_t count, bool tls,
+                  struct bench_result *res);
 
 /*
  * The runs a command line asks for: one over plain HTTP or over TLS as
@@ -133,8 +134,8 @@ int bench_run_one(const struct bench_opts *o, enum bench_mode mode, uint64_t siz
  * Returns EXIT_OK, or EXIT_FAIL if any failed.
  */
 int bench_run_variants(const struct bench_opts *o, enum bench_mode mode,
-                 uint64_t size, uint64_t count, FILE *out,
-                 struct bench_result res[2], size_t *n);
+                       uint64_t size, uint64_t count, FILE *out,
+                       struct bench_result res[2], size_t *n);
 
 /* The measured part begins now: CPU baseline and t0. */
 void bench_run_measure_start(struct bench_run *r);
@@ -145,7 +146,7 @@ void bench_run_fail(struct bench_run *r, const char *fmt, ...)
 
 /* The effective MsgApp window for entries of size bytes. */
 uint64_t bench_run_window(const struct bench_opts *o, enum bench_mode mode,
-                    uint64_t size, bool say);
+                          uint64_t size, bool say);
 
 /* raft.c: the raft cores under the two members. */
 extern const struct rafthttp_raft_ops bench_raft_sender_ops;

@@ -42,17 +42,18 @@ int bench_sweep_run(const struct bench_opts *o, FILE *out)
     for (size_t i = 0; i < N_SIZES; i++) {
         uint64_t count = scaled(o, sweep_sizes[i].count);
         if (bench_run_variants(o, MODE_STREAM, sweep_sizes[i].size, count, out,
-                         &res[n], &ran) != EXIT_OK) {
+                               &res[n], &ran) != EXIT_OK) {
             status = EXIT_FAIL;
         }
         n += ran;
     }
-    if (bench_run_variants(o, MODE_RTT, 0, scaled(o, SWEEP_RTT_COUNT), out, &res[n],
-                     &ran) != EXIT_OK) {
+    if (bench_run_variants(o, MODE_RTT, 0, scaled(o, SWEEP_RTT_COUNT), out,
+                           &res[n], &ran) != EXIT_OK) {
         status = EXIT_FAIL;
     }
     n += ran;
-    if (o->plot != NULL && bench_plot_write(o->plot, res, n, o->plot_with) != 0) {
+    if (o->plot != NULL &&
+        bench_plot_write(o->plot, res, n, o->plot_with) != 0) {
         status = EXIT_FAIL;
     }
     return status;

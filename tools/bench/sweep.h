@@ -23,6 +23,6 @@ int bench_sweep_run(const struct bench_opts *o, FILE *out);
  * saying why on stderr (gnuplot missing, an unreadable CSV...).
  */
 int bench_plot_write(const char *png, const struct bench_result *res, size_t n,
-               const char *with_csv);
+                     const char *with_csv);
 
 #endif /* RH_BENCH_SWEEP_H */

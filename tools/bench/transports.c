@@ -62,7 +62,8 @@ static void fill_config(struct bench_run *r, struct bench_member *mb,
     cfg->tls = r->tls ? &r->o->tls : NULL;
     cfg->snapshot_dir = receiver && r->snap_dir[0] != '\0' ? r->snap_dir : NULL;
     cfg->snapshot_fsync = r->o->fsync;
-    cfg->raft_ops = receiver ? &bench_raft_receiver_ops : &bench_raft_sender_ops;
+    cfg->raft_ops =
+        receiver ? &bench_raft_receiver_ops : &bench_raft_sender_ops;
     cfg->raft_user_data = r;
     cfg->log = bench_log;
     cfg->log_user_data = mb;
@@ -231,9 +232,9 @@ int bench_transports_wait_ready(struct bench_run *r)
     while (!ready(r)) {
         if (bench_now_s() > deadline) {
             bench_run_fail(r, "peer %" PRIx64 " not reachable%s after %.0f s",
-                     r->recv_id,
-                     r->mode == MODE_PIPELINE ? "" : " (streams not up)",
-                     BENCH_START_S);
+                           r->recv_id,
+                           r->mode == MODE_PIPELINE ? "" : " (streams not up)",
+                           BENCH_START_S);
             return -1;
         }
         bench_sleep_s(READY_POLL_S);

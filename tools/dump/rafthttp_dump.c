@@ -34,8 +34,8 @@ static void print_message(const struct rafthttp_message *m)
     } else {
         printf("MsgType(%" PRId32 ")", m->type);
     }
-    printf(" from=%s to=%s term=%" PRIu64 " logterm=%" PRIu64
-           " index=%" PRIu64 " commit=%" PRIu64,
+    printf(" from=%s to=%s term=%" PRIu64 " logterm=%" PRIu64 " index=%" PRIu64
+           " commit=%" PRIu64,
            rafthttp_id_format(m->from, from), rafthttp_id_format(m->to, to),
            m->term, m->log_term, m->index, m->commit);
     if (m->n_entries > 0) {
@@ -54,8 +54,7 @@ static void print_message(const struct rafthttp_message *m)
         printf(" snapshot{index=%" PRIu64 " term=%" PRIu64
                " voters=%zu data=%zu bytes}",
                m->snapshot.metadata.index, m->snapshot.metadata.term,
-               m->snapshot.metadata.conf_state.n_voters,
-               m->snapshot.data.len);
+               m->snapshot.metadata.conf_state.n_voters, m->snapshot.data.len);
     }
     printf("\n");
 }
@@ -114,8 +113,8 @@ static int dump_stream(int msgapp, uint64_t local, uint64_t remote,
             rh_msg_free(msg);
         }
     }
-    int idle = msgapp ? rh_msgappv2_decoder_idle(&ad)
-                      : rh_msg_decoder_idle(&md);
+    int idle =
+        msgapp ? rh_msgappv2_decoder_idle(&ad) : rh_msg_decoder_idle(&md);
     if (rv == 0 && !idle) {
         fprintf(stderr, "rafthttp-dump: input ends inside a record\n");
         rv = RAFTHTTP_EPROTO;

@@ -90,9 +90,8 @@ static void write_members_json(struct node_opts *o, const struct member *ms,
     /* The same objects, one by one, for later changes (membership.c). */
     for (size_t i = 0; i < n; i++) {
         char one[1024];
-        int len = snprintf(one, sizeof(one), "{\"id\":%" PRIu64
-                                             ",\"peerURLs\":[",
-                           ms[i].id);
+        int len = snprintf(one, sizeof(one),
+                           "{\"id\":%" PRIu64 ",\"peerURLs\":[", ms[i].id);
         for (size_t k = 0; k < ms[i].n_urls; k++) {
             len += snprintf(one + len, sizeof(one) - (size_t)len, "%s\"%s\"",
                             k > 0 ? "," : "", ms[i].urls[k]);
@@ -126,8 +125,8 @@ int node_cluster_opts_resolve(struct node_opts *o)
 {
     static struct member ms[MAX_MEMBERS];
     size_t n = 0;
-    const char *token = o->cluster_token != NULL ? o->cluster_token
-                                                 : "etcd-cluster";
+    const char *token =
+        o->cluster_token != NULL ? o->cluster_token : "etcd-cluster";
     if (o->name == NULL) {
         fprintf(stderr, PROG ": --initial-cluster needs --name\n");
         return -1;

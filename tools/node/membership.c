@@ -82,7 +82,7 @@ size_t node_membership_json(char *out, size_t cap)
 }
 
 size_t node_membership_peer_urls(const char *json, size_t len, char *buf,
-                            size_t cap, const char **urls, size_t max)
+                                 size_t cap, const char **urls, size_t max)
 {
     static const char key[] = "\"peerURLs\":[";
     if (len >= cap) {

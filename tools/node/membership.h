@@ -22,6 +22,6 @@ size_t node_membership_json(char *out, size_t cap);
  * (a copy, split in place). Returns how many.
  */
 size_t node_membership_peer_urls(const char *json, size_t len, char *buf,
-                            size_t cap, const char **urls, size_t max);
+                                 size_t cap, const char **urls, size_t max);
 
 #endif /* RH_NODE_MEMBERSHIP_H */

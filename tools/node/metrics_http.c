@@ -68,7 +68,8 @@ static int copy_host(const char *p, size_t n, char *host, size_t cap)
     return 0;
 }
 
-int node_metrics_url_parse(const char *url, char *host, size_t cap, unsigned *port)
+int node_metrics_url_parse(const char *url, char *host, size_t cap,
+                           unsigned *port)
 {
     const char *rest;
     const char *colon;
@@ -213,7 +214,7 @@ static void print_url(const struct metrics_http *m)
 }
 
 int node_metrics_http_start(struct metrics_http *m, const char *url,
-                       struct rafthttp_transport *t)
+                            struct rafthttp_transport *t)
 {
     struct sockaddr_storage ss;
     bool v6 = false;

@@ -30,7 +30,8 @@ struct metrics_http {
  * Splits "http://HOST:PORT" (PORT 0 to 65535, HOST may be [IPv6]) into
  * host (without brackets, cap bytes) and *port. Returns 0 or -1.
  */
-int node_metrics_url_parse(const char *url, char *host, size_t cap, unsigned *port);
+int node_metrics_url_parse(const char *url, char *host, size_t cap,
+                           unsigned *port);
 
 /*
  * Serves t's metrics at url (already checked by node_metrics_url_parse), then
@@ -38,7 +39,7 @@ int node_metrics_url_parse(const char *url, char *host, size_t cap, unsigned *po
  * -1 after a message on stderr.
  */
 int node_metrics_http_start(struct metrics_http *m, const char *url,
-                       struct rafthttp_transport *t);
+                            struct rafthttp_transport *t);
 
 /* Stops serving: no request runs once it returns. Idempotent. */
 void node_metrics_http_stop(struct metrics_http *m);

@@ -431,8 +431,8 @@ static int parse_one(struct node_opts *o, int argc, char **argv, int *i)
 }
 
 void node_options_fill_config(const struct node_opts *o,
-                         const struct rafthttp_raft_ops *ops, void *ud,
-                         struct rafthttp_config *cfg)
+                              const struct rafthttp_raft_ops *ops, void *ud,
+                              struct rafthttp_config *cfg)
 {
     rafthttp_config_init(cfg);
     cfg->local_id = o->id;

@@ -50,8 +50,8 @@ struct node_opts {
     const char *name;
     const char *initial_cluster;
     const char *cluster_token;
-    char cluster_spec[4096];    /* copy of --initial-cluster, split */
-    char members_json[8192];    /* served at /members; "" if none */
+    char cluster_spec[4096]; /* copy of --initial-cluster, split */
+    char members_json[8192]; /* served at /members; "" if none */
     /* etcd's --peer-* TLS flags; tls.cert_file NULL: no TLS. */
     struct rafthttp_tls tls;
 };
@@ -74,7 +74,7 @@ void node_options_usage(FILE *out);
 
 /* Fills cfg for a transport from o, with ops and ud as the raft core. */
 void node_options_fill_config(const struct node_opts *o,
-                         const struct rafthttp_raft_ops *ops, void *ud,
-                         struct rafthttp_config *cfg);
+                              const struct rafthttp_raft_ops *ops, void *ud,
+                              struct rafthttp_config *cfg);
 
 #endif /* RH_NODE_OPTIONS_H */

@@ -199,7 +199,7 @@ static void on_conf_change(int type, uint64_t node_id, const uint8_t *ctx,
     } else if (len > 0 &&
                node_membership_set(node_id, (const char *)ctx, len) == 0) {
         size_t k = node_membership_peer_urls((const char *)ctx, len, buf,
-                                        sizeof(buf), urls, NODE_MAX_URLS);
+                                             sizeof(buf), urls, NODE_MAX_URLS);
         if (k > 0 && node_id != n->opt.id) {
             if (rafthttp_transport_add_peer(n->t, node_id, urls, k) == 0) {
                 rafthttp_transport_update_peer(n->t, node_id, urls, k);
@@ -413,13 +413,12 @@ static void print_summary_transport(const struct rafthttp_stats *s)
         dropped += s->dropped[i];
     }
     printf("summary transport sent=%" PRIu64 " received=%" PRIu64
-           " received_pipeline=%" PRIu64
-           " queued_bytes=%zu dropped=%" PRIu64 " queue_bytes=%" PRIu64
-           " queue_msgs=%" PRIu64 " no_connection=%" PRIu64 " paused=%" PRIu64
-           " removed=%" PRIu64 " recv_full=%" PRIu64 "\n",
+           " received_pipeline=%" PRIu64 " queued_bytes=%zu dropped=%" PRIu64
+           " queue_bytes=%" PRIu64 " queue_msgs=%" PRIu64
+           " no_connection=%" PRIu64 " paused=%" PRIu64 " removed=%" PRIu64
+           " recv_full=%" PRIu64 "\n",
            s->sent_msgs, s->received_msgs, s->received_pipeline,
-           s->queued_bytes, dropped,
-           s->dropped[RAFTHTTP_DROP_QUEUE_BYTES],
+           s->queued_bytes, dropped, s->dropped[RAFTHTTP_DROP_QUEUE_BYTES],
            s->dropped[RAFTHTTP_DROP_QUEUE_MSGS],
            s->dropped[RAFTHTTP_DROP_NO_CONNECTION],
            s->dropped[RAFTHTTP_DROP_PAUSED], s->dropped[RAFTHTTP_DROP_REMOVED],
@@ -504,7 +503,8 @@ static int node_start(struct node *n)
     n->started_ms = mono_ms();
     print_start(n);
     if (n->opt.metrics_listen != NULL &&
-        node_metrics_http_start(&n->metrics, n->opt.metrics_listen, n->t) != 0) {
+        node_metrics_http_start(&n->metrics, n->opt.metrics_listen, n->t) !=
+            0) {
         return -1;
     }
     return 0;

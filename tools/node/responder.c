@@ -321,7 +321,7 @@ void node_responder_get_state(struct responder *r, struct responder_state *out)
 }
 
 int node_responder_get_peer(struct responder *r, uint64_t id,
-                       struct responder_peer *out)
+                            struct responder_peer *out)
 {
     int rv = RAFTHTTP_EPEER_NOT_FOUND;
     memset(out, 0, sizeof(*out));

@@ -93,7 +93,7 @@ void node_responder_get_state(struct responder *r, struct responder_state *out);
  * RAFTHTTP_EPEER_NOT_FOUND (out zeroed).
  */
 int node_responder_get_peer(struct responder *r, uint64_t id,
-                       struct responder_peer *out);
+                            struct responder_peer *out);
 
 /* etcd's name of a message type ("MsgApp"), "MsgOther" outside 0..18. */
 const char *node_responder_type_name(int32_t type);

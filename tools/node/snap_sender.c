@@ -126,7 +126,7 @@ static void on_done(int result, void *ud)
 }
 
 int node_snap_sender_start(struct snap_sender *s, struct rafthttp_transport *t,
-                      const struct rafthttp_message *m)
+                           const struct rafthttp_message *m)
 {
     struct rafthttp_snapshot_source src;
     memset(&src, 0, sizeof(src));

@@ -60,7 +60,7 @@ bool node_snap_sender_ready(struct snap_sender *s);
  * Returns the transport's result.
  */
 int node_snap_sender_start(struct snap_sender *s, struct rafthttp_transport *t,
-                      const struct rafthttp_message *m);
+                           const struct rafthttp_message *m);
 
 /* After the transport has stopped: reports a snapshot never started. */
 void node_snap_sender_finish(struct snap_sender *s);
