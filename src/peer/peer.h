@@ -249,6 +249,9 @@ void rh_peer_table_init(struct rh_peer_table *pt,
 /* Stop: every peer and removed peer goes, with its mailboxes. */
 void rh_peer_table_clear(struct rh_peer_table *pt);
 
+/* Stop: every snapshot in flight gives up (each still reports once). */
+void rh_peer_cancel_snapshots(struct rh_peer_table *pt);
+
 /* A peer or remote by ID, or NULL. */
 struct rh_peer *rh_peer_find(struct rh_peer_table *pt, uint64_t id);
 void rh_peer_ref(struct rh_peer *p);

@@ -59,6 +59,23 @@ void rh_peer_table_clear(struct rh_peer_table *pt)
     clear_list(pt, removed);
 }
 
+/* Cancels the snapshots of a list's peers. */
+static void cancel_snapshots(struct rh_peer *list)
+{
+    for (struct rh_peer *p = list; p != NULL; p = p->next) {
+        if (p->snap != NULL) {
+            rh_snap_upload_cancel(p->snap);
+        }
+    }
+}
+
+void rh_peer_cancel_snapshots(struct rh_peer_table *pt)
+{
+    RH_ASSERT_HELD(pt->mu);
+    cancel_snapshots(pt->list);
+    cancel_snapshots(pt->removed);
+}
+
 struct rh_peer *rh_peer_find(struct rh_peer_table *pt, uint64_t id)
 {
     RH_ASSERT_HELD(pt->mu);

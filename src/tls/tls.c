@@ -19,17 +19,10 @@
 
 #define REFRESH_MS 1000
 
+/* A copy, or NULL for an absent or empty setting (or no memory). */
 static char *dup_or_null(const struct rafthttp_allocator *a, const char *s)
 {
-    if (s == NULL || s[0] == '\0') {
-        return NULL;
-    }
-    size_t n = strlen(s) + 1;
-    char *d = rh_malloc(a, n);
-    if (d != NULL) {
-        memcpy(d, s, n);
-    }
-    return d;
+    return s == NULL || s[0] == '\0' ? NULL : rh_strdup(a, s);
 }
 
 static bool stamp_of(const char *path, struct rh_file_stamp *st)

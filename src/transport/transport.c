@@ -230,14 +230,7 @@ int rafthttp_transport_start(struct rafthttp_transport *t)
 /* Cancels every snapshot sender and waits for its report (t->mu). */
 static void end_snapshot_senders(struct rafthttp_transport *t)
 {
-    struct rh_peer *lists[2] = {t->peers.list, t->peers.removed};
-    for (int i = 0; i < 2; i++) {
-        for (struct rh_peer *p = lists[i]; p != NULL; p = p->next) {
-            if (p->snap != NULL) {
-                rh_snap_upload_cancel(p->snap);
-            }
-        }
-    }
+    rh_peer_cancel_snapshots(&t->peers);
     while (t->snap_send_threads > 0) {
         rh_cond_wait(&t->snap_cv, &t->mu);
     }

@@ -60,7 +60,7 @@ static void *tl_malloc(size_t size, void *ud)
 {
     struct tl_alloc *t = ud;
     t->calls++;
-    if (t->fail_at != 0 && t->calls == t->fail_at) {
+    if (t->fail_all || (t->fail_at != 0 && t->calls == t->fail_at)) {
         return NULL;
     }
     void *p = malloc(size);
@@ -77,7 +77,7 @@ static void *tl_realloc(void *ptr, size_t size, void *ud)
         return tl_malloc(size, ud);
     }
     t->calls++;
-    if (t->fail_at != 0 && t->calls == t->fail_at) {
+    if (t->fail_all || (t->fail_at != 0 && t->calls == t->fail_at)) {
         return NULL;
     }
     return realloc(ptr, size);
@@ -101,6 +101,7 @@ void tl_alloc_init(struct tl_alloc *t, long fail_at)
     t->calls = 0;
     t->live = 0;
     t->fail_at = fail_at;
+    t->fail_all = false;
 }
 
 static int feed(enum tl_decoder_kind kind, void *decoder, const uint8_t *p,

@@ -6,6 +6,7 @@
 #ifndef RH_TESTLIB_H
 #define RH_TESTLIB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,13 +20,14 @@ char *tl_hex(const uint8_t *p, size_t n);
 
 /*
  * An allocator that counts live allocations and fails the fail_at-th
- * allocation (1-based; 0 never fails).
+ * allocation (1-based; 0 never fails), or every one while fail_all is set.
  */
 struct tl_alloc {
     struct rafthttp_allocator a;
-    long calls;   /* allocations attempted */
-    long live;    /* allocations not yet freed */
-    long fail_at; /* the allocation to fail, or 0 */
+    long calls;    /* allocations attempted */
+    long live;     /* allocations not yet freed */
+    long fail_at;  /* the allocation to fail, or 0 */
+    bool fail_all; /* fail every allocation */
 };
 
 void tl_alloc_init(struct tl_alloc *t, long fail_at);

@@ -1,29 +1,12 @@
 /*
- * The few helpers every file of rafthttp-bench uses: mode and role names
- * as the command line and the JSON output spell them, and the clock.
+ * The few helpers every file of rafthttp-bench uses: role names as the
+ * command line and the JSON output spell them, and the clock.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <time.h>
 
 #include "bench.h"
-
-const char *bench_mode_name(enum bench_mode mode)
-{
-    switch (mode) {
-    case MODE_STREAM:
-        return "stream";
-    case MODE_RTT:
-        return "rtt";
-    case MODE_PIPELINE:
-        return "pipeline";
-    case MODE_SNAPSHOT:
-        return "snapshot";
-    case MODE_MIXED:
-        return "mixed";
-    }
-    return "?";
-}
 
 const char *bench_role_name(enum bench_role role)
 {

@@ -7,6 +7,7 @@
 #ifndef RH_BENCH_H
 #define RH_BENCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PROG "rafthttp-bench"
@@ -35,7 +36,8 @@ enum bench_mode {
     MODE_RTT,
     MODE_PIPELINE,
     MODE_SNAPSHOT,
-    MODE_MIXED
+    MODE_MIXED,
+    MODE_COUNT
 };
 
 enum bench_role {
@@ -45,6 +47,32 @@ enum bench_role {
 };
 
 enum bench_format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV };
+
+struct bench_run;
+struct bench_result;
+
+/*
+ * What a mode is (modes.c): the one table that says how the modes differ,
+ * so that the rest of the tool asks the table instead of naming modes.
+ */
+struct bench_mode_info {
+    const char *name; /* --mode, and the JSON and CSV outputs */
+    /* Runs the sender's side (or both, in one process). */
+    int (*run)(struct bench_run *r, struct bench_result *res);
+    bool msgapp;            /* a MsgApp flow (window, index checks) */
+    bool rtt;               /* heartbeat round trips */
+    bool snapshot;          /* a snapshot of --size bytes */
+    bool bulk_entries;      /* MsgApp entries of --bulk-size (--size is the
+                               snapshot's) */
+    bool pipeline_only;     /* no streams either way: every message a POST */
+    bool one_process;       /* no --role send|recv */
+    uint64_t default_size;  /* bytes */
+    uint64_t default_count; /* messages or round trips; 0: not counted */
+};
+
+const struct bench_mode_info *bench_mode_info(enum bench_mode mode);
+/* The mode named name, or MODE_COUNT. */
+enum bench_mode bench_mode_of(const char *name);
 
 /* Names as the command line and the JSON output spell them. */
 const char *bench_mode_name(enum bench_mode mode);

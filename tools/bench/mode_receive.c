@@ -22,14 +22,14 @@
 /* Under r->mu: has everything the sender will send arrived? */
 static bool finished(const struct bench_run *r)
 {
-    switch (r->mode) {
-    case MODE_RTT:
+    const struct bench_mode_info *mi = bench_mode_info(r->mode);
+    if (mi->rtt) {
         return r->rtt.answered_count >= r->count + BENCH_RTT_WARMUP;
-    case MODE_SNAPSHOT:
-        return r->snap.received;
-    default:
-        return r->check.delivered >= r->count;
     }
+    if (mi->snapshot) {
+        return r->snap.received;
+    }
+    return r->check.delivered >= r->count;
 }
 
 /* Under r->mu: when the peer last sent something; 0 if never. */
@@ -66,7 +66,8 @@ static int wait_finished(struct bench_run *r)
 
 static void fill_result(struct bench_run *r, struct bench_result *res)
 {
-    bool rtt = r->mode == MODE_RTT;
+    const struct bench_mode_info *mi = bench_mode_info(r->mode);
+    bool rtt = mi->rtt;
     double first = rtt ? r->rtt.first_s : r->check.first_s;
     double last = rtt ? r->rtt.last_s : r->check.last_s;
     uint64_t n = r->check.delivered;
@@ -74,7 +75,7 @@ static void fill_result(struct bench_run *r, struct bench_result *res)
         uint64_t all = r->rtt.answered_count;
         n = all > BENCH_RTT_WARMUP ? all - BENCH_RTT_WARMUP : 0;
     }
-    if (r->mode == MODE_SNAPSHOT) {
+    if (mi->snapshot) {
         n = r->snap.received ? 1 : 0; /* its start is not seen here */
         first = last = 0;
     }

@@ -204,13 +204,10 @@ static int parse_url(const char *opt, const char *s, const char **out)
 
 static int opt_mode(struct bench_opts *o, const char *v)
 {
-    static const enum bench_mode modes[] = {
-        MODE_STREAM, MODE_RTT, MODE_PIPELINE, MODE_SNAPSHOT, MODE_MIXED};
-    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-        if (strcmp(v, bench_mode_name(modes[i])) == 0) {
-            o->mode = modes[i];
-            return 0;
-        }
+    enum bench_mode mode = bench_mode_of(v);
+    if (mode != MODE_COUNT) {
+        o->mode = mode;
+        return 0;
     }
     return bad_arg("--mode", v,
                    "want stream, rtt, pipeline, snapshot or mixed");
@@ -518,8 +515,9 @@ static int check_external(struct bench_opts *o)
         return bad_arg("--peer-url", NULL,
                        "needs --listen (the peer dials us back)");
     }
-    if (o->mode == MODE_MIXED) {
-        return bad_arg("--mode", "mixed", "runs in one process only");
+    if (bench_mode_info(o->mode)->one_process) {
+        return bad_arg("--mode", bench_mode_name(o->mode),
+                       "runs in one process only");
     }
     if (o->sweep) {
         return bad_arg("--sweep", NULL, "runs in one process only");
@@ -640,9 +638,10 @@ static int check_sweep(const struct bench_opts *o)
 /* The spec's defaults, which depend on the mode. */
 static int fill_sizes(struct bench_opts *o)
 {
-    bool bulk = o->mode == MODE_SNAPSHOT || o->mode == MODE_MIXED;
+    const struct bench_mode_info *mi = bench_mode_info(o->mode);
+    bool bulk = mi->snapshot; /* --size is the snapshot's */
     if (o->size == UNSET) {
-        o->size = o->mode == MODE_MIXED ? BENCH_DEFAULT_MIXED_SIZE : 64;
+        o->size = mi->default_size;
     }
     if (!bulk && o->size > BENCH_MAX_MSG_SIZE) {
         return bad_arg("--size", NULL, "at most 16 MiB for one entry");
@@ -650,14 +649,12 @@ static int fill_sizes(struct bench_opts *o)
     if (bulk && (o->size == 0 || o->size > BENCH_MAX_SNAPSHOT)) {
         return bad_arg("--size", NULL, "a snapshot takes 1 B to 1 TiB");
     }
-    if (o->mode == MODE_SNAPSHOT && o->count_given && o->count != 1) {
+    bool only_snapshot = mi->snapshot && !mi->msgapp;
+    if (only_snapshot && o->count_given && o->count != 1) {
         return bad_arg("--count", NULL, "snapshot mode sends one snapshot");
     }
     if (!o->count_given) {
-        o->count = o->mode == MODE_RTT        ? 100000
-                   : o->mode == MODE_SNAPSHOT ? 1
-                   : o->mode == MODE_MIXED    ? BENCH_DEFAULT_MIXED_COUNT
-                                              : 1000000;
+        o->count = mi->default_count;
     }
     if (o->window == UNSET) {
         o->window = 512;

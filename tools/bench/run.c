@@ -60,7 +60,8 @@ uint64_t bench_run_window(const struct bench_opts *o, enum bench_mode mode,
         w = budget;
         why = "16 MiB, half the per-peer queue, / (size + 64)";
     }
-    if (mode == MODE_PIPELINE && w > RAFTHTTP_DEFAULT_PIPELINE_QUEUE_MSGS) {
+    if (bench_mode_info(mode)->pipeline_only &&
+        w > RAFTHTTP_DEFAULT_PIPELINE_QUEUE_MSGS) {
         w = RAFTHTTP_DEFAULT_PIPELINE_QUEUE_MSGS;
         why = "the pipeline queue holds 64 messages";
     }
@@ -95,24 +96,20 @@ static void progress_text(struct bench_run *r, char *buf, size_t cap)
     uint64_t rtts = r->role == ROLE_RECV ? r->rtt.answered_count : r->rtt.done;
     pthread_mutex_unlock(&r->mu);
     uint64_t snap = atomic_load(&r->snap.sent);
-    switch (r->mode) {
-    case MODE_RTT:
-        snprintf(buf, cap, "%" PRIu64 "/%" PRIu64 " round trips", rtts,
-                 r->count);
-        break;
-    case MODE_SNAPSHOT:
-        snprintf(buf, cap, "%" PRIu64 "/%" PRIu64 " MiB", snap >> 20,
-                 r->size >> 20);
-        break;
-    case MODE_MIXED:
+    const struct bench_mode_info *mi = bench_mode_info(r->mode);
+    if (mi->snapshot && (mi->msgapp || mi->rtt)) {
         snprintf(buf, cap,
                  "snapshot %" PRIu64 "/%" PRIu64 " MiB, %" PRIu64
                  " MsgApp, %" PRIu64 " round trips",
                  snap >> 20, r->size >> 20, msgs, rtts);
-        break;
-    default:
+    } else if (mi->snapshot) {
+        snprintf(buf, cap, "%" PRIu64 "/%" PRIu64 " MiB", snap >> 20,
+                 r->size >> 20);
+    } else if (mi->rtt) {
+        snprintf(buf, cap, "%" PRIu64 "/%" PRIu64 " round trips", rtts,
+                 r->count);
+    } else {
         snprintf(buf, cap, "%" PRIu64 "/%" PRIu64 " MsgApp", msgs, r->count);
-        break;
     }
 }
 
@@ -196,9 +193,10 @@ static int make_snap_dir(struct bench_run *r)
 static int init_check(struct bench_run *r)
 {
     struct msgapp_check *c = &r->check;
-    c->count = r->mode == MODE_MIXED ? 0 : r->count;
-    c->size = r->mode == MODE_MIXED ? r->o->bulk_size : r->size;
-    c->any_order = r->mode == MODE_PIPELINE;
+    const struct bench_mode_info *mi = bench_mode_info(r->mode);
+    c->count = mi->bulk_entries ? 0 : r->count; /* until the snapshot ends */
+    c->size = mi->bulk_entries ? r->o->bulk_size : r->size;
+    c->any_order = mi->pipeline_only; /* POSTs in flight may reorder */
     if (c->any_order) {
         c->seen = calloc((size_t)(c->count / 8 + 1), 1);
         return c->seen != NULL ? 0 : -1;
@@ -209,9 +207,9 @@ static int init_check(struct bench_run *r)
 static int init_flow(struct bench_run *r)
 {
     struct msgapp_flow *f = &r->flow;
-    bool msgapp = r->mode == MODE_STREAM || r->mode == MODE_PIPELINE ||
-                  r->mode == MODE_MIXED;
-    uint64_t size = r->mode == MODE_MIXED ? r->o->bulk_size : r->size;
+    const struct bench_mode_info *mi = bench_mode_info(r->mode);
+    bool msgapp = mi->msgapp;
+    uint64_t size = mi->bulk_entries ? r->o->bulk_size : r->size;
     f->window =
         msgapp ? bench_run_window(r->o, r->mode, size, r->role != ROLE_RECV)
                : 1;
@@ -219,9 +217,9 @@ static int init_flow(struct bench_run *r)
     if (f->sent_ns == NULL || bench_latency_init(&f->lat, 0) != 0) {
         return -1;
     }
-    bool rtt = r->mode == MODE_RTT || r->mode == MODE_MIXED;
+    bool rtt = mi->rtt;
     size_t cap = rtt ? RTT_SAMPLE_CAP : 0;
-    if (r->mode == MODE_RTT && r->count < cap) {
+    if (rtt && !msgapp && r->count < cap) { /* counted round trips */
         cap = (size_t)r->count;
     }
     return bench_latency_init(&r->rtt.lat, cap);
@@ -250,7 +248,7 @@ static int run_init(struct bench_run *r, const struct bench_opts *o,
     pthread_cond_init(&r->flow_cv, NULL);
     pthread_cond_init(&r->rtt_cv, NULL);
     pthread_cond_init(&r->done_cv, NULL);
-    bool snap = mode == MODE_SNAPSHOT || mode == MODE_MIXED;
+    bool snap = bench_mode_info(mode)->snapshot;
     if (snap && o->role != ROLE_SEND && make_snap_dir(r) != 0) {
         return -1;
     }
@@ -293,16 +291,7 @@ static int run_mode(struct bench_run *r, struct bench_result *res)
     if (r->role == ROLE_RECV) {
         return bench_mode_receive(r, res);
     }
-    switch (r->mode) {
-    case MODE_RTT:
-        return bench_mode_rtt(r, res);
-    case MODE_SNAPSHOT:
-        return bench_mode_snapshot(r, res);
-    case MODE_MIXED:
-        return bench_mode_mixed(r, res);
-    default:
-        return bench_mode_stream(r, res);
-    }
+    return bench_mode_info(r->mode)->run(r, res);
 }
 
 /* What the run itself cannot know: CPU, memory, the run's parameters. */
@@ -311,9 +300,10 @@ static void fill_common(struct bench_run *r, struct bench_result *res)
     res->mode = r->mode;
     res->role = r->role;
     res->tls = r->tls;
-    res->has_size = r->mode != MODE_RTT;
+    const struct bench_mode_info *mi = bench_mode_info(r->mode);
+    res->has_size = mi->msgapp || mi->snapshot;
     res->size = r->size;
-    if (r->mode != MODE_MIXED) {
+    if (!mi->bulk_entries) {
         res->count = r->count;
     }
     if (atomic_load(&r->measuring)) {

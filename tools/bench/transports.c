@@ -58,7 +58,7 @@ static void fill_config(struct bench_run *r, struct bench_member *mb,
         cfg->peer_urls = listen; /* announced in X-PeerURLs */
         cfg->n_peer_urls = 1;
     }
-    cfg->pipeline_only = r->mode == MODE_PIPELINE;
+    cfg->pipeline_only = bench_mode_info(r->mode)->pipeline_only;
     cfg->tls = r->tls ? &r->o->tls : NULL;
     cfg->snapshot_dir = receiver && r->snap_dir[0] != '\0' ? r->snap_dir : NULL;
     cfg->snapshot_fsync = r->o->fsync;
@@ -217,7 +217,8 @@ static bool tcp_accepts(const char *url)
 
 static bool ready(struct bench_run *r)
 {
-    if (r->mode != MODE_PIPELINE) {
+    bool pipeline_only = bench_mode_info(r->mode)->pipeline_only;
+    if (!pipeline_only) {
         return all_streams_up(r);
     }
     return r->role == ROLE_BOTH || tcp_accepts(r->o->peer_url);
@@ -231,10 +232,11 @@ int bench_transports_wait_ready(struct bench_run *r)
     double deadline = bench_now_s() + BENCH_START_S;
     while (!ready(r)) {
         if (bench_now_s() > deadline) {
-            bench_run_fail(r, "peer %" PRIx64 " not reachable%s after %.0f s",
-                           r->recv_id,
-                           r->mode == MODE_PIPELINE ? "" : " (streams not up)",
-                           BENCH_START_S);
+            bench_run_fail(
+                r, "peer %" PRIx64 " not reachable%s after %.0f s", r->recv_id,
+                bench_mode_info(r->mode)->pipeline_only ? ""
+                                                        : " (streams not up)",
+                BENCH_START_S);
             return -1;
         }
         bench_sleep_s(READY_POLL_S);
