@@ -1,12 +1,16 @@
 /*
- * pipeline: the body of a POST /raft, which is one raw Message (no length
- * prefix) sized by Content-Length.
+ * pipeline: POST /raft, everything but the sockets: the body (one raw
+ * Message, no length prefix, sized by Content-Length; pipeline_body.c), a
+ * peer's queue of messages to POST (pipeline.c), and the pipeline driver:
+ * what a POST's answer means to the sender and what the receiver answers
+ * (pipeline_driver.c).
  *
  * etcd reads pipeline bodies with no total limit (only 64 KiB per read); we
  * cap the body at the configured message limit and refuse to store more.
  *
  * Threads and ownership: one body per request, used by one thread; the
- * decoded message belongs to the caller (rh_msg_free).
+ * decoded message belongs to the caller (rh_msg_free). A peer's queue is
+ * guarded by the transport lock.
  */
 #ifndef RH_PIPELINE_H
 #define RH_PIPELINE_H

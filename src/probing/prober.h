@@ -1,8 +1,9 @@
 /*
  * probing: etcd's peer health probe (github.com/xiang90/probing), as pure
- * functions over a per-peer status. The transport GETs <url>/raft/probing
- * every probe interval; each answer or failure updates the status; a
- * monitor decides when to log and when to record the round-trip time.
+ * functions over a per-peer status. The probe driver (probe_driver.c) says
+ * when a probe is due, and the client adapter GETs <url>/raft/probing;
+ * each answer or failure updates the status (prober.c); a monitor decides
+ * when to log and when to record the round-trip time.
  *
  * No I/O and no clock here: times are passed in.
  */

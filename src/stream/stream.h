@@ -1,10 +1,16 @@
 /*
- * stream: the two framings etcd uses on its long-lived stream responses.
+ * stream: etcd's long-lived streams, everything but the sockets.
  *
- * - The "message" stream: each frame is BE64 length + Message bytes.
- * - The "msgapp" stream in msgappv2 encoding: one type byte per record;
- *   0x00 link heartbeat, 0x01 AppEntries (a MsgApp whose header fields are
- *   implied by the connection's state), 0x02 a full Message.
+ * - The two framings (msg_codec.c, msgappv2_codec.c). The "message"
+ *   stream: each frame is BE64 length + Message bytes. The "msgapp"
+ *   stream in msgappv2 encoding: one type byte per record; 0x00 link
+ *   heartbeat, 0x01 AppEntries (a MsgApp whose header fields are implied
+ *   by the connection's state), 0x02 a full Message.
+ * - A writer's queues (stream_writer.c): what we send on the peer's
+ *   stream, urgent frames first.
+ * - The stream driver (stream_driver.c): a reader's life (dial, backoff,
+ *   read timeout, what an answer and an end mean) and a writer's link
+ *   heartbeats.
  *
  * Encoders append to an rh_buf and keep the per-connection state the format
  * needs; decoders are incremental: bytes may be fed split at any point, and
@@ -12,9 +18,11 @@
  * is allocated for it (memory grows only as bytes actually arrive).
  *
  * Threads and ownership: an encoder or decoder belongs to one connection and
- * is used by one thread. A decoded struct rh_msg belongs to the caller, who
- * frees it with rh_msg_free. After a decoder returns an error it must not be
- * fed again: the connection it reads is broken and is to be dropped.
+ * is used by one thread; writers and readers belong to a peer and are
+ * guarded by the transport lock. A decoded struct rh_msg belongs to the
+ * caller, who frees it with rh_msg_free. After a decoder returns an error
+ * it must not be fed again: the connection it reads is broken and is to be
+ * dropped.
  */
 #ifndef RH_STREAM_H
 #define RH_STREAM_H
