@@ -331,10 +331,14 @@ struct rh_event *rh_inbox_take(struct rh_mailbox *mb, size_t max)
     return first;
 }
 
-void rh_inbox_finish(struct rh_inbox *in, struct rh_event *ev)
+void rh_inbox_finish(struct rh_inbox *in, struct rh_event *batch)
 {
     RH_ASSERT_HELD(in->mu);
-    event_free(in, ev, ev->status);
+    while (batch != NULL) {
+        struct rh_event *ev = batch;
+        batch = ev->next;
+        event_free(in, ev, ev->status);
+    }
 }
 
 void rh_inbox_release(struct rh_inbox *in, struct rh_mailbox *mb)

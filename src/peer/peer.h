@@ -178,8 +178,8 @@ bool rh_inbox_snapshot(struct rh_inbox *in, struct rh_msg *msg,
 struct rh_mailbox *rh_inbox_next(struct rh_inbox *in, enum rh_pool pool);
 /* Detaches up to max events from mb's head. */
 struct rh_event *rh_inbox_take(struct rh_mailbox *mb, size_t max);
-/* After ev ran: answers its request with ev->status, frees it. */
-void rh_inbox_finish(struct rh_inbox *in, struct rh_event *ev);
+/* After a batch ran: answers each request with ev->status, frees them. */
+void rh_inbox_finish(struct rh_inbox *in, struct rh_event *batch);
 /* The thread is done with mb: back on the ready list if it has more. */
 void rh_inbox_release(struct rh_inbox *in, struct rh_mailbox *mb);
 /* Waits for a ready mailbox of pool (the lock is released meanwhile). */
@@ -281,10 +281,39 @@ struct rh_peer *rh_peer_next_removed(struct rh_peer_table *pt);
 /* Its connections are closed: drops its POST queue and the reference. */
 void rh_peer_release_removed(struct rh_peer_table *pt, struct rh_peer *p);
 
-/* Bytes left in p's and the transport's budgets. */
-size_t rh_peer_room(const struct rh_peer_table *pt, const struct rh_peer *p);
-void rh_peer_queued(struct rh_peer_table *pt, struct rh_peer *p, size_t bytes);
-void rh_peer_sent(struct rh_peer_table *pt, struct rh_peer *p, size_t bytes);
+/*
+ * The byte budgets (on the send path of every message, hence inline): a
+ * peer's queues may hold at most peer_queue_bytes, all peers' together
+ * total_queue_bytes. Bytes are counted when queued (rh_peer_queued) and
+ * released when written out or discarded (rh_peer_sent).
+ */
+static inline size_t rh_peer_room(const struct rh_peer_table *pt,
+                                  const struct rh_peer *p)
+{
+    const struct rafthttp_config *cfg = pt->cfg;
+    size_t peer_room = cfg->peer_queue_bytes > p->queued_bytes
+                           ? cfg->peer_queue_bytes - p->queued_bytes
+                           : 0;
+    size_t total_room = cfg->total_queue_bytes > pt->queued_bytes
+                            ? cfg->total_queue_bytes - pt->queued_bytes
+                            : 0;
+    return peer_room < total_room ? peer_room : total_room;
+}
+
+static inline void rh_peer_queued(struct rh_peer_table *pt, struct rh_peer *p,
+                                  size_t bytes)
+{
+    p->queued_bytes += bytes;
+    pt->queued_bytes += bytes;
+}
+
+static inline void rh_peer_sent(struct rh_peer_table *pt, struct rh_peer *p,
+                                size_t bytes)
+{
+    bytes = bytes < p->queued_bytes ? bytes : p->queued_bytes;
+    p->queued_bytes -= bytes;
+    pt->queued_bytes -= bytes < pt->queued_bytes ? bytes : pt->queued_bytes;
+}
 
 /*
  * Counts a dropped message (p may be NULL: counted for the transport

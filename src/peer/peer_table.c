@@ -11,9 +11,9 @@
  * reference. Connections and transfers hold their own references, so the
  * memory goes when the last of them ends.
  *
- * Budgets: a peer's queues (streams and pipeline) may hold at most
- * peer_queue_bytes, all peers together total_queue_bytes. Bytes are
- * counted when queued and released when written out or discarded.
+ * Budgets (rh_peer_room and friends, inline in peer.h): a peer's queues
+ * (streams and pipeline) may hold at most peer_queue_bytes, all peers
+ * together total_queue_bytes.
  */
 #include "peer.h"
 
@@ -123,31 +123,6 @@ void rh_peer_release_removed(struct rh_peer_table *pt, struct rh_peer *p)
     assert(p->removed);
     rh_peer_sent(pt, p, rh_pipeline_clear(&p->pipeline, pt->alloc, NULL, NULL));
     rh_peer_unref(pt, p);
-}
-
-size_t rh_peer_room(const struct rh_peer_table *pt, const struct rh_peer *p)
-{
-    const struct rafthttp_config *cfg = pt->cfg;
-    size_t peer_room = cfg->peer_queue_bytes > p->queued_bytes
-                           ? cfg->peer_queue_bytes - p->queued_bytes
-                           : 0;
-    size_t total_room = cfg->total_queue_bytes > pt->queued_bytes
-                            ? cfg->total_queue_bytes - pt->queued_bytes
-                            : 0;
-    return peer_room < total_room ? peer_room : total_room;
-}
-
-void rh_peer_queued(struct rh_peer_table *pt, struct rh_peer *p, size_t bytes)
-{
-    p->queued_bytes += bytes;
-    pt->queued_bytes += bytes;
-}
-
-void rh_peer_sent(struct rh_peer_table *pt, struct rh_peer *p, size_t bytes)
-{
-    bytes = bytes < p->queued_bytes ? bytes : p->queued_bytes;
-    p->queued_bytes -= bytes;
-    pt->queued_bytes -= bytes < pt->queued_bytes ? bytes : pt->queued_bytes;
 }
 
 void rh_peer_drop(struct rh_peer_table *pt, struct rh_peer *p, int32_t msg_type,

@@ -74,14 +74,12 @@ static void run_batch(struct rafthttp_transport *t, struct rh_event *batch)
         run_event(t, ev);
     }
     rh_mutex_lock(&t->mu);
-    while (batch != NULL) {
-        struct rh_event *ev = batch;
-        batch = ev->next;
+    for (struct rh_event *ev = batch; ev != NULL; ev = ev->next) {
         if (ev->kind == RH_EV_UNREACHABLE) {
             rh_peer_unreachable_reported(&t->peers, ev->id);
         }
-        rh_inbox_finish(&t->inbox, ev);
     }
+    rh_inbox_finish(&t->inbox, batch);
 }
 
 static void *worker_main(void *arg)

@@ -99,6 +99,7 @@ static void expect_batch(struct fixture *f, struct rh_mailbox *mb,
     while (batch != NULL) {
         struct rh_event *ev = batch;
         batch = ev->next;
+        ev->next = NULL; /* finished one at a time */
         assert_true(i < n);
         assert_int_equal(ev->msg->m.index, indexes[i]);
         i++;
