@@ -4,8 +4,9 @@
 # a summary that shows the peer active; meanwhile node 1 sends node 2 a
 # 3 MiB snapshot database (--send-snapshot), which must land byte for byte
 # in node 2's --data-dir, and serves its metrics (--metrics-listen), which
-# are fetched while it runs; a third stops cleanly on SIGTERM; bad
-# arguments exit with status 2.
+# are fetched while it runs; a third announces the etcd version it is given
+# at /version and stops cleanly on SIGTERM; bad arguments exit with status
+# 2.
 #
 # usage: node_smoke.sh PATH/TO/rafthttp-node
 set -euo pipefail
@@ -204,13 +205,22 @@ else
   [ "$code_missing" = 404 ] || fail "GET /nope: status $code_missing"
 fi
 
-# A lone node stops cleanly on SIGTERM.
+# A lone node announces the etcd version it is given (/version, as etcd's
+# leader reads it) and stops cleanly on SIGTERM.
 read -r port1 _ < <(free_ports)
 "$node" --id 3 --cluster-id 1000 --listen "http://127.0.0.1:$port1" \
-  --peer "4=http://127.0.0.1:1" >"$work/n3.out" 2>"$work/n3.err" &
+  --peer "4=http://127.0.0.1:1" --etcd-version 3.5.16 \
+  --cluster-version 3.4.0 >"$work/n3.out" 2>"$work/n3.err" &
 pid3=$!
 pids+=("$pid3")
 sleep 1
+code_version=$(http_get "http://127.0.0.1:$port1/version" "$work/version.json")
+if [ "$code_version" != skip ]; then
+  [ "$code_version" = 200 ] || fail "GET /version: status $code_version"
+  grep -qF '{"etcdserver":"3.5.16","etcdcluster":"3.4.0"}' \
+    "$work/version.json" ||
+    fail "GET /version: $(cat "$work/version.json"), want 3.5.16 / 3.4.0"
+fi
 kill -TERM "$pid3"
 rc3=0
 wait_exit "$pid3" 30 || rc3=$?
@@ -251,6 +261,8 @@ expect_usage "two snapshots" --id 1 "${ok[@]}" "${peer2[@]}" \
   --send-snapshot "2=$work/snap.db" --send-snapshot "2=$work/snap.db"
 expect_usage "bad metrics URL" --id 1 "${ok[@]}" \
   --metrics-listen 127.0.0.1:0
+expect_usage "bad etcd version" --id 1 "${ok[@]}" --etcd-version 3.5
+expect_usage "bad cluster version" --id 1 "${ok[@]}" --cluster-version v3
 
 rc=0
 "$node" --help >"$work/help.out" 2>&1 || rc=$?

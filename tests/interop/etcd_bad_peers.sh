@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Interop scenario 6: bad peers. A C member with the wrong cluster ID is
 # refused by etcd (412 "cluster ID mismatch") and says so; a C member that
 # etcd has removed is refused with 410 on its stream dials, which reaches
@@ -23,9 +24,8 @@ wait_healthy "$ep"
 ctl "$ep" put before yes >/dev/null || fail "first put"
 
 # A stranger with the wrong cluster ID, posing as a member etcd knows.
-e1_id=$(grep -o 'starting member [0-9a-f]*' "$work/e1.log" | head -n 1 |
-  cut -d' ' -f3)
-c1_id=$(grep -o 'member=[0-9a-f]*' "$work/c1.out" | head -n 1 | cut -d= -f2)
+e1_id=$(etcd_member_id "$work/e1.log")
+c1_id=$(node_member_id c1)
 "$NODE" --id "$c1_id" --cluster-id 1234 --listen "http://127.0.0.1:$p3" \
   --peer "$e1_id=http://127.0.0.1:$pe" --duration 4 --log-level info \
   >"$work/stranger.out" 2>"$work/stranger.log" &
@@ -35,7 +35,7 @@ wait_grep "cluster ID mismatch" "$work/stranger.log" 10
 # etcd removes c2: its dials get 410, and it stops. (etcd's strict
 # reconfiguration check wants members connected for 5 s first.)
 sleep 6
-c2_id=$(grep -o 'member=[0-9a-f]*' "$work/c2.out" | head -n 1 | cut -d= -f2)
+c2_id=$(node_member_id c2)
 ctl "$ep" member remove "$c2_id" >/dev/null || fail "member remove"
 status=0
 for _ in $(seq 1 150); do
@@ -46,4 +46,4 @@ wait "$c2" || status=$?
 [ "$status" = 1 ] || fail "removed c2 exited with status $status, want 1"
 grep -q "stopped_by=removed" "$work/c2.out" || fail "c2 did not say it was removed"
 ctl "$ep" put after yes >/dev/null || fail "put after the removal"
-echo "etcd_bad_peers: cluster ID mismatch and removal: ok"
+echo "etcd_bad_peers: cluster ID mismatch and removal, etcd $ETCD_VERSION: ok"

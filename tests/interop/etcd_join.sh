@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Interop scenario 5: the rest of the peer port. A new etcd member joins a
 # running cluster of one etcd member and one C member. etcd's joiner reads
 # /members from the first peer URL in sorted order, which the ports make the
@@ -33,7 +34,7 @@ curl -s "http://127.0.0.1:$pc1/members" >"$work/members.json"
 grep -q "127.0.0.1:$pe2" "$work/members.json" ||
   fail "the C member's /members never listed e2: $(cat "$work/members.json")"
 
-"$ETCD" --name e2 --data-dir "$work/e2" \
+"$ETCD" --logger=zap --log-outputs=stderr --name e2 --data-dir "$work/e2" \
   --listen-peer-urls "http://127.0.0.1:$pe2" \
   --initial-advertise-peer-urls "http://127.0.0.1:$pe2" \
   --listen-client-urls "http://127.0.0.1:$cl2" \
@@ -45,9 +46,16 @@ pids+=($!)
 wait_healthy "http://127.0.0.1:$cl2"
 ctl "http://127.0.0.1:$cl2" put joined yes >/dev/null || fail "put via e2"
 [ "$(ctl "$ep1" get joined --print-value-only)" = yes ] || fail "read via e1"
-ctl "$ep1" member list | grep -q "started, e2" || fail "e2 not started"
+# e2 is "started" once its name, published through raft, is applied.
+for _ in $(seq 1 50); do
+  ctl "$ep1" member list >"$work/members.txt" || true
+  grep -q "started, e2" "$work/members.txt" && break
+  sleep 0.2
+done
+grep -q "started, e2" "$work/members.txt" ||
+  fail "etcd's member list never showed e2 started: $(cat "$work/members.txt")"
 # e2's readers get streams from the C member only if it took e2 as a peer.
-c1_id=$(grep -o 'member=[0-9a-f]*' "$work/c1.out" | head -n 1 | cut -d= -f2)
-wait_grep "streaming connection with peer $c1_id (stream Message reader)" \
-  "$work/e2.log" 15
-echo "etcd_join: an etcd member joined through the C member's /members: ok"
+c1_id=$(node_member_id c1)
+wait_log "$work/e2.log" "established TCP streaming connection with remote peer" \
+  "remote-peer-id=$c1_id" "stream-reader-type=stream Message"
+echo "etcd_join: an etcd $ETCD_VERSION member joined through the C member's /members: ok"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Interop with peer TLS: one real etcd member (Debian's etcd 3.4) started
+# SPDX-License-Identifier: Apache-2.0
+# Interop with peer TLS: one real etcd member (3.4 or 3.5) started
 # with --peer-cert-file, --peer-key-file, --peer-trusted-ca-file,
 # --peer-client-cert-auth and --peer-cert-allowed-cn, and one C member
 # (rafthttp-node) with the same flags, on https peer URLs. etcd can lead
@@ -25,7 +26,7 @@ e_client=http://127.0.0.1:$p_client
 cluster="e1=https://127.0.0.1:$p_peer,c1=https://127.0.0.1:$p_node"
 
 # etcd presents member 2's certificate and takes only CN member-1 clients.
-"$ETCD" --name e1 --data-dir "$work/e1" \
+"$ETCD" --logger=zap --log-outputs=stderr --name e1 --data-dir "$work/e1" \
   --listen-peer-urls "https://127.0.0.1:$p_peer" \
   --initial-advertise-peer-urls "https://127.0.0.1:$p_peer" \
   --listen-client-urls "$e_client" --advertise-client-urls "$e_client" \
@@ -51,11 +52,7 @@ done
 [ "$(ctl "$e_client" get tls-key-200 --print-value-only)" = v200 ] ||
   fail "read tls-key-200"
 
-for s in "stream MsgApp v2 writer" "stream Message writer" \
-         "stream MsgApp v2 reader" "stream Message reader"; do
-  grep -q "established a TCP streaming connection with peer.*($s)" \
-    "$work/e1.log" || fail "etcd never established its $s over TLS"
-done
+wait_streams "$work/e1.log" "$(node_member_id c1)"
 wait_grep "writers=msgapp,message readers=msgapp,message" "$work/c1.out"
 
 # A client without a certificate gets no answer from the C member.
@@ -67,4 +64,4 @@ wait_grep 'check="no client certificate"' "$work/c1.log"
 
 kill "$node_pid_c1"
 wait "$node_pid_c1" || fail "rafthttp-node exited with status $?"
-echo "etcd_tls: 200 keys through etcd with a C member over mutual TLS: ok"
+echo "etcd_tls: 200 keys through etcd $ETCD_VERSION with a C member over mutual TLS: ok"

@@ -58,6 +58,15 @@ static const char *const usage_text[] = {
     "  --duration SECONDS         exit after SECONDS (0: at SIGINT/SIGTERM)",
     "  --peer-delay SECONDS       add the peers only after SECONDS (test:",
     "                             until then peers reach us by pipeline)",
+    "  --etcd-version X.Y.Z       the etcd server version this member",
+    "                             announces (X-Server-Version, GET /version's",
+    "                             etcdserver); "
+    "default " RAFTHTTP_DEFAULT_SERVER_VERSION ". etcd's leader",
+    "                             raises the cluster version to the lowest",
+    "                             member's X.Y: next to etcd 3.5 members, say",
+    "                             3.5.x to let the cluster reach 3.5",
+    "  --cluster-version X.Y.Z    GET /version's etcdcluster (default X.Y.0",
+    "                             of --etcd-version)",
     "",
     "TLS between peers (etcd's flags; https:// URLs need them):",
     "  --peer-cert-file FILE      our certificate (PEM), server and client",
@@ -349,6 +358,27 @@ static int opt_skip_san(struct node_opts *o, const char *v)
                           &o->tls.skip_client_san_verify);
 }
 
+/* A strict semver, as X-Server-Version and /version need it. */
+static int parse_version(const char *opt, const char *v, const char **out)
+{
+    struct rh_semver sv;
+    if (rh_semver_parse(v, &sv) != 0) {
+        return bad_arg(opt, v, "not a version (want X.Y.Z)");
+    }
+    *out = v;
+    return 0;
+}
+
+static int opt_etcd_version(struct node_opts *o, const char *v)
+{
+    return parse_version("--etcd-version", v, &o->server_version);
+}
+
+static int opt_cluster_version(struct node_opts *o, const char *v)
+{
+    return parse_version("--cluster-version", v, &o->cluster_version);
+}
+
 static int opt_bind_member(struct node_opts *o, const char *v)
 {
     return cli_parse_bool(PROG, "--peer-bind-member-id", v,
@@ -374,6 +404,8 @@ static const struct node_option options[] = {
     {"--status-interval", opt_status_interval, false},
     {"--duration", opt_duration, false},
     {"--peer-delay", opt_peer_delay, false},
+    {"--etcd-version", opt_etcd_version, false},
+    {"--cluster-version", opt_cluster_version, false},
     {"--name", opt_name, false},
     {"--initial-cluster", opt_initial_cluster, false},
     {"--initial-cluster-token", opt_cluster_token, false},
@@ -447,6 +479,10 @@ void node_options_fill_config(const struct node_opts *o,
     cfg->log = NULL; /* the library's line per event on stderr */
     cfg->members_json = o->members_json[0] != '\0' ? o->members_json : NULL;
     cfg->log_level = o->log_level;
+    if (o->server_version != NULL) {
+        cfg->server_version = o->server_version;
+    }
+    cfg->cluster_version = o->cluster_version; /* NULL: X.Y.0 of it */
     cfg->tls =
         o->tls.cert_file != NULL || o->tls.key_file != NULL ? &o->tls : NULL;
 }

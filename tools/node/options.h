@@ -42,10 +42,12 @@ struct node_opts {
     const char *snap_file;      /* and the database file */
     const char *metrics_listen; /* NULL if not given */
     enum rafthttp_log_level log_level;
-    uint64_t status_interval_s; /* 0: no status lines */
-    uint64_t duration_s;        /* 0: until a signal */
-    uint64_t peer_delay_s;      /* --peer-delay: seconds before add_peer */
-    bool help;                  /* --help: nothing else was checked */
+    uint64_t status_interval_s;  /* 0: no status lines */
+    uint64_t duration_s;         /* 0: until a signal */
+    uint64_t peer_delay_s;       /* --peer-delay: seconds before add_peer */
+    const char *server_version;  /* --etcd-version; NULL: the default */
+    const char *cluster_version; /* --cluster-version; NULL: X.Y.0 */
+    bool help;                   /* --help: nothing else was checked */
     /* etcd's cluster flags (cluster_opts.c); set id, cluster_id, peers. */
     const char *name;
     const char *initial_cluster;
