@@ -51,7 +51,11 @@ extern "C" {
     X(ETLS, -11, "TLS error")                                                  \
     X(ECANCELED, -12, "operation canceled")                                    \
     X(ETIMEDOUT, -13, "timed out")                                             \
-    X(EAGAIN, -14, "incomplete input, more bytes needed")
+    X(EAGAIN, -14, "incomplete input, more bytes needed")                      \
+    X(ENOTSTARTED, -15, "transport not started")                               \
+    X(EBUSY, -16, "a snapshot to this peer is already in flight")              \
+    X(EEXIST, -17, "peer already added with other URLs")                       \
+    X(EFULL, -18, "queue full")
 
 enum rafthttp_error {
 #define RAFTHTTP_ERR_ENUM(name, value, text) RAFTHTTP_##name = (value),
@@ -256,6 +260,16 @@ struct rafthttp_raft_ops {
     int (*process_snapshot)(struct rafthttp_transport *t,
                             const struct rafthttp_message *m,
                             const char *db_path, void *user_data);
+    /*
+     * Peer id became active (a stream or a request to it worked) or
+     * inactive (reason: what failed; borrowed for the call). Called once
+     * per change, in order, from a delivery thread, so that a raft core
+     * learns of peers coming and going without polling
+     * rafthttp_transport_peer_status.
+     */
+    void (*peer_status_changed)(struct rafthttp_transport *t, uint64_t id,
+                                bool active, const char *reason,
+                                void *user_data);
 };
 
 /* --------------------------------------------------------------- logging */
@@ -268,13 +282,49 @@ enum rafthttp_log_level {
 };
 
 /*
- * One log event: a fixed message ("peer became active") and its fields as
- * "key=value" text (borrowed). Called from any transport thread, possibly
- * with the transport's lock held: it must return quickly and must not call
- * rafthttp_* functions. Repeated events are merged before they get here.
+ * One field of a log event, with zap's key names as etcd uses them
+ * ("local-member-id", "remote-peer-id", ...). Both strings are borrowed
+ * for the call.
+ */
+struct rafthttp_log_field {
+    const char *key;
+    const char *value;
+};
+
+/*
+ * One log event: etcd's message text where etcd logs the same event
+ * ("peer became active"), and its fields, the first always
+ * "local-member-id". Everything is borrowed for the call. Called from any
+ * transport thread, possibly with the transport's lock held: it must
+ * return quickly and must not call rafthttp_* functions (formatting with
+ * rafthttp_log_format is fine). Repeated events are merged before they get
+ * here: the merged one carries a "repeated" field with the count.
  */
 typedef void (*rafthttp_log_fn)(enum rafthttp_log_level level, const char *msg,
-                                const char *fields, void *user_data);
+                                const struct rafthttp_log_field *fields,
+                                size_t n_fields, void *user_data);
+
+/* How the built-in sink (and rafthttp_log_format) writes an event. */
+enum rafthttp_log_format {
+    /* 2026-11-25T14:01:39.990Z WARN msg key=value key="a value" */
+    RAFTHTTP_LOG_TEXT = 0,
+    /* {"level":"warn","ts":"2026-...Z","msg":"...","key":"value"} (zap's) */
+    RAFTHTTP_LOG_JSON = 1
+};
+
+/*
+ * Formats one event as one line, without the newline, into buf (cap
+ * bytes, always NUL-terminated when cap > 0), stamped now. Text values
+ * are quoted (with \" and \\ escaped) when they are empty or hold a
+ * space, a quote, a backslash or '='; JSON strings are escaped as JSON.
+ * Returns the length of the whole line, which may be cap or more: then it
+ * was cut. Any thread.
+ */
+RAFTHTTP_API size_t rafthttp_log_format(enum rafthttp_log_format format,
+                                        enum rafthttp_log_level level,
+                                        const char *msg,
+                                        const struct rafthttp_log_field *fields,
+                                        size_t n_fields, char *buf, size_t cap);
 
 /*
  * etcd's member ID (membership.NewMember with no timestamp): the first 8
@@ -366,8 +416,18 @@ struct rafthttp_tls {
  * Configuration of a transport. Fill it with rafthttp_config_init(), then
  * override fields. Everything is borrowed by rafthttp_transport_new, which
  * copies what it keeps (strings and URL lists included).
+ *
+ * ABI policy for the structs a caller allocates: struct rafthttp_config
+ * starts with its size, which rafthttp_config_init records. New fields are
+ * only ever added at the end, so a program built against an older header
+ * (a smaller size) gets the defaults for the fields it does not know, and
+ * one built against a newer header than the library is refused
+ * ("config.size: ..."). struct rafthttp_peer_status and struct
+ * rafthttp_stats, which the library fills, end with reserved space that
+ * new fields take, so their size does not change within a major version.
  */
 struct rafthttp_config {
+    size_t size;         /* sizeof(struct rafthttp_config), by config_init */
     uint64_t local_id;   /* this member's ID */
     uint64_t cluster_id; /* the cluster's ID */
     /* URLs announced in X-PeerURLs ("http://host:port"), n_peer_urls. */
@@ -454,22 +514,39 @@ struct rafthttp_config {
     void *log_user_data;
     enum rafthttp_log_level log_level; /* events below it are dropped */
     const struct rafthttp_allocator *allocator; /* NULL: libc; borrowed */
+    /* The built-in stderr sink's format (log NULL); default TEXT. */
+    enum rafthttp_log_format log_format;
+    /*
+     * Let other sockets bind the listen addresses too (SO_REUSEPORT).
+     * Default false: a second member on a busy port fails to start
+     * ("address already in use") instead of taking half its connections.
+     */
+    bool listen_reuse_port;
 };
 
-/* Fills cfg with the defaults above, zero IDs and no URLs. */
+/* Fills cfg with the defaults above, its size, zero IDs and no URLs. */
 RAFTHTTP_API void rafthttp_config_init(struct rafthttp_config *cfg);
 
 /*
- * Checks a config: non-zero IDs, strict semver versions, non-zero limits,
- * valid http URLs. Returns 0 or RAFTHTTP_EINVAL.
+ * Checks a config: its size, non-zero IDs, strict semver versions, non-zero
+ * limits, valid URLs (https ones only with TLS). Returns 0 or
+ * RAFTHTTP_EINVAL, and then writes which field is wrong and why into err
+ * (err_len bytes, NUL-terminated; err may be NULL), for example
+ * "peer_urls[1]: \"http//10.0.0.2:2380\" is not http(s)://host:port". The
+ * same text is the calling thread's rafthttp_transport_errmsg(NULL).
  */
+RAFTHTTP_API int rafthttp_config_check(const struct rafthttp_config *cfg,
+                                       char *err, size_t err_len);
+
+/* rafthttp_config_check without the text. Returns 0 or RAFTHTTP_EINVAL. */
 RAFTHTTP_API int rafthttp_config_validate(const struct rafthttp_config *cfg);
 
 /* ------------------------------------------------------------- transport */
 
 /*
  * Creates a transport from cfg (copied). Nothing runs until start.
- * Returns 0, RAFTHTTP_EINVAL (bad config) or RAFTHTTP_ENOMEM.
+ * Returns 0, RAFTHTTP_EINVAL (bad config) or RAFTHTTP_ENOMEM; then
+ * rafthttp_transport_errmsg(NULL) says why, on the calling thread.
  */
 RAFTHTTP_API int rafthttp_transport_new(struct rafthttp_transport **t,
                                         const struct rafthttp_config *cfg);
@@ -477,7 +554,9 @@ RAFTHTTP_API int rafthttp_transport_new(struct rafthttp_transport **t,
 /*
  * Starts the I/O and delivery threads and, if listen URLs were given, the
  * HTTP server. Returns 0, RAFTHTTP_EINVAL (already started), RAFTHTTP_EIO
- * (cannot listen; see rafthttp_transport_errmsg) or RAFTHTTP_ENOMEM.
+ * (cannot listen: rafthttp_transport_errmsg says why, for example "listen
+ * http://127.0.0.1:2380: bind: Address already in use") or
+ * RAFTHTTP_ENOMEM.
  */
 RAFTHTTP_API int rafthttp_transport_start(struct rafthttp_transport *t);
 
@@ -491,7 +570,14 @@ RAFTHTTP_API int rafthttp_transport_stop(struct rafthttp_transport *t);
 /* Stops if needed and frees t. NULL is fine. */
 RAFTHTTP_API void rafthttp_transport_free(struct rafthttp_transport *t);
 
-/* The last detailed error text of t ("" if none). Valid until next call. */
+/*
+ * The last detailed error text of t: what failed, with the context around
+ * it ("add_peer 2: https URL https://10.0.0.2:2380 without TLS
+ * configured"); "" if none. With t NULL, the calling thread's last error
+ * from a call that had no transport to keep it (rafthttp_transport_new,
+ * rafthttp_config_check). Valid until the next failing call of the same
+ * kind.
+ */
 RAFTHTTP_API const char *
 rafthttp_transport_errmsg(struct rafthttp_transport *t);
 
@@ -504,18 +590,26 @@ rafthttp_transport_listen_port(struct rafthttp_transport *t, size_t i);
 
 /*
  * Sends messages (copied before return; never waits on the network).
- * Messages with to == 0 or to an unknown member are skipped, as in etcd.
- * A message that cannot be queued is dropped, counted and reported through
- * report_unreachable (and report_snapshot FAILURE for MsgSnap) from a
- * delivery thread. Returns 0 or RAFTHTTP_ESTOPPED. Any thread.
+ * Messages with to == 0 are skipped; messages to an unknown member are
+ * skipped as in etcd, and also counted (RAFTHTTP_DROP_UNKNOWN_PEER) and
+ * logged (merged). A message that cannot be queued is dropped, counted and
+ * reported through report_unreachable (and report_snapshot FAILURE for
+ * MsgSnap) from a delivery thread. Returns 0, RAFTHTTP_EINVAL (t, or msgs
+ * NULL with n > 0), RAFTHTTP_ENOTSTARTED (before start) or
+ * RAFTHTTP_ESTOPPED (after stop). Any thread.
  */
 RAFTHTTP_API int rafthttp_transport_send(struct rafthttp_transport *t,
                                          const struct rafthttp_message *msgs,
                                          size_t n);
 
 /*
- * Adds a peer with its URLs (copied). A duplicate ID is ignored. Returns 0,
- * RAFTHTTP_EINVAL (bad URL or id), RAFTHTTP_ESTOPPED, RAFTHTTP_ENOMEM.
+ * Adds a peer with its URLs (copied). Adding it again with the same URLs
+ * does nothing (etcd ignores duplicates); with other URLs it is refused
+ * with RAFTHTTP_EEXIST (use rafthttp_transport_update_peer). Returns 0,
+ * RAFTHTTP_EINVAL (id 0 or this member's own, no URLs, a URL that does not
+ * parse, an https URL without TLS configured), RAFTHTTP_EEXIST,
+ * RAFTHTTP_ESTOPPED or RAFTHTTP_ENOMEM; rafthttp_transport_errmsg says
+ * which. May be called before start (peers are dialled once started).
  */
 RAFTHTTP_API int rafthttp_transport_add_peer(struct rafthttp_transport *t,
                                              uint64_t id,
@@ -544,7 +638,7 @@ RAFTHTTP_API int rafthttp_transport_update_peer(struct rafthttp_transport *t,
 /*
  * Adds a remote: a member that is catching up and gets messages through
  * the pipeline only (etcd's AddRemote). Ignored if id is already a peer or
- * a remote. Returns as add_peer.
+ * a remote, whatever its URLs. Returns as add_peer, never RAFTHTTP_EEXIST.
  */
 RAFTHTTP_API int rafthttp_transport_add_remote(struct rafthttp_transport *t,
                                                uint64_t id,
@@ -573,6 +667,7 @@ struct rafthttp_peer_status {
     double clock_diff_s; /* our clock minus the peer's, less rtt/2 */
     uint64_t probes;
     uint64_t probe_failures;
+    uint64_t reserved[16]; /* for fields to come (the ABI policy) */
 };
 
 /* Fills *st. Returns 0 or RAFTHTTP_EPEER_NOT_FOUND. */
@@ -634,8 +729,9 @@ struct rafthttp_snapshot_source {
  * src->done follow, on success, HTTP error, progress or response timeout,
  * a short or long database, stop or remove_peer. Otherwise nothing is
  * called and the source is untouched: RAFTHTTP_EINVAL (not a MsgSnap, bad
- * source), RAFTHTTP_EPEER_NOT_FOUND, RAFTHTTP_EAGAIN (one is in flight to
- * that peer), RAFTHTTP_ESTOPPED, RAFTHTTP_ENOMEM.
+ * source), RAFTHTTP_EPEER_NOT_FOUND (not a peer, or a remote),
+ * RAFTHTTP_EBUSY (one is in flight to that peer), RAFTHTTP_ENOTSTARTED,
+ * RAFTHTTP_ESTOPPED, RAFTHTTP_ENOMEM; rafthttp_transport_errmsg says which.
  */
 RAFTHTTP_API int
 rafthttp_transport_send_snapshot(struct rafthttp_transport *t,
@@ -707,27 +803,32 @@ rafthttp_transport_set_members_json(struct rafthttp_transport *t,
     X(NO_CONNECTION, 2, "no_connection") /* the connection failed */           \
     X(PAUSED, 3, "paused")               /* paused or cut */                   \
     X(REMOVED, 4, "removed")             /* the peer removed, t stopped */     \
-    X(RECV_FULL, 5, "recv_full")         /* process() was behind */
+    X(RECV_FULL, 5, "recv_full")         /* process() was behind */            \
+    X(UNKNOWN_PEER, 6, "unknown_peer")   /* sent to a member not added */
 
 enum rafthttp_drop_reason {
 #define RAFTHTTP_DROP_ENUM(name, value, text) RAFTHTTP_DROP_##name = (value),
     RAFTHTTP_DROP_REASON_MAP(RAFTHTTP_DROP_ENUM)
 #undef RAFTHTTP_DROP_ENUM
-        RAFTHTTP_DROP_REASONS = 6
+        RAFTHTTP_DROP_REASONS = 7
 };
+
+/* Slots of rafthttp_stats.dropped: room for reasons to come. */
+#define RAFTHTTP_DROP_SLOTS 16
 
 /* Transport-wide counters. */
 struct rafthttp_stats {
     uint64_t sent_msgs;
     uint64_t received_msgs;
-    uint64_t received_pipeline; /* of those, by POST /raft */
-    uint64_t dropped[RAFTHTTP_DROP_REASONS];
+    uint64_t received_pipeline;            /* of those, by POST /raft */
+    uint64_t dropped[RAFTHTTP_DROP_SLOTS]; /* by reason; the rest 0 */
     /*
      * Dropped messages by raft message type; the last slot
      * (RAFTHTTP_MSG_TYPE_COUNT) counts any other type.
      */
     uint64_t dropped_by_type[RAFTHTTP_MSG_TYPE_COUNT + 1];
-    size_t queued_bytes; /* waiting to be written, all peers */
+    size_t queued_bytes;   /* waiting to be written, all peers */
+    uint64_t reserved[16]; /* for fields to come (the ABI policy) */
 };
 
 RAFTHTTP_API void rafthttp_transport_stats(struct rafthttp_transport *t,

@@ -179,6 +179,10 @@ struct rh_url {
 /* Returns 0 or RAFTHTTP_EINVAL. */
 int rh_url_parse(const char *s, struct rh_url *u);
 
+/* "ip:port" ("[ip]:port" for IPv6) of a socket address; "" if none. */
+struct sockaddr;
+const char *rh_sockaddr_text(const struct sockaddr *sa, char *buf, size_t n);
+
 /* ------------------------------------------------------------------ time */
 
 /* Monotonic milliseconds, for timers and timeouts. */
@@ -195,24 +199,21 @@ uint64_t rh_rand_next(uint64_t *state);
 
 #define RH_LOG_MERGE_SLOTS 32
 
-/*
- * The transport's logger. Identical events (same message and fields)
- * within RH_LOG_MERGE_MS of the first are merged into one line that says
- * how many were suppressed, as etcd's merge logger does, so a dead peer
- * cannot flood the log. Thread-safe; the user's function is called without
- * any lock held.
- */
+/* One merge slot: an event's key and what was held back of it. */
 struct rh_log_slot {
     uint64_t key;     /* hash of message and fields, 0 when free */
     int64_t since_ms; /* when this key was last written out */
     unsigned merged;  /* events suppressed since then */
 };
 
+/* The transport's logger (log.c). Thread-safe. */
 struct rh_logger {
-    rafthttp_log_fn fn; /* NULL: stderr */
+    rafthttp_log_fn fn; /* NULL: the built-in stderr sink */
     void *ud;
     enum rafthttp_log_level level;
-    struct rh_mutex mu; /* guards slots */
+    enum rafthttp_log_format format;   /* the built-in sink's */
+    char local_id[RAFTHTTP_ID_STRLEN]; /* every event's local-member-id */
+    struct rh_mutex mu;                /* guards slots */
     struct rh_log_slot slots[RH_LOG_MERGE_SLOTS];
 };
 
@@ -220,13 +221,32 @@ struct rh_logger {
 const char *rh_log_level_name(enum rafthttp_log_level level);
 
 void rh_logger_init(struct rh_logger *lg, rafthttp_log_fn fn, void *ud,
-                    enum rafthttp_log_level level);
+                    enum rafthttp_log_level level,
+                    enum rafthttp_log_format format, uint64_t local_id);
 void rh_logger_close(struct rh_logger *lg);
 
-/* Logs msg with printf-style fields ("peer=%s reason=%s"). */
-void rh_log(struct rh_logger *lg, enum rafthttp_log_level level,
-            const char *msg, const char *fields_fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/*
+ * Logs msg with fields (borrowed), after local-member-id. Use the rh_log
+ * macro: rh_log(lg, RAFTHTTP_LOG_WARN, "peer became inactive",
+ * RH_F("peer-id", id), RH_F("error", why)).
+ */
+void rh_log_kv(struct rh_logger *lg, enum rafthttp_log_level level,
+               const char *msg, const struct rafthttp_log_field *fields,
+               size_t n);
+
+#define RH_F(key, value)                                                       \
+    {                                                                          \
+        (key), (value)                                                         \
+    }
+#define rh_log(lg, level, msg, ...)                                            \
+    rh_log_kv((lg), (level), (msg),                                            \
+              (const struct rafthttp_log_field[]){__VA_ARGS__},                \
+              sizeof((const struct rafthttp_log_field[]){__VA_ARGS__}) /       \
+                  sizeof(struct rafthttp_log_field))
+
+/* printf into buf, returning buf: a number or a text for a log field. */
+char *rh_fmt(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* -------------------------------------------------------------- answers */
 
@@ -251,6 +271,23 @@ static inline bool rh_refuse(struct rh_verdict *v, int status, const char *body)
     *v = (struct rh_verdict){.status = status, .body = body};
     return false;
 }
+
+/* --------------------------------------------------------------- config */
+
+/*
+ * Copies a checked config (its size within this library's struct) into a
+ * full one: the fields a smaller, older struct lacks keep their defaults.
+ */
+void rh_config_copy(struct rafthttp_config *out,
+                    const struct rafthttp_config *cfg);
+
+/*
+ * The calling thread's last error from a call that has no transport to
+ * keep it (rafthttp_transport_errmsg(NULL)).
+ */
+const char *rh_thread_errmsg(void);
+void rh_thread_errmsg_set(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 /* ---------------------------------------------------------------- names */
 

@@ -24,6 +24,8 @@ static const char *const drop_reason_names[] = {
 _Static_assert(sizeof(drop_reason_names) / sizeof(drop_reason_names[0]) ==
                    RAFTHTTP_DROP_REASONS,
                "RAFTHTTP_DROP_REASONS counts RAFTHTTP_DROP_REASON_MAP");
+_Static_assert(RAFTHTTP_DROP_REASONS <= RAFTHTTP_DROP_SLOTS,
+               "rafthttp_stats.dropped has a slot for every reason");
 
 const char *rh_msg_type_name(int32_t type)
 {

@@ -1,9 +1,16 @@
 /*
  * Peer URLs. etcd panics on a URL it cannot take (AddPeer, AddRemote, an
  * X-PeerURLs header from an unknown member), so every URL is checked here
- * before the transport keeps or sends it.
+ * before the transport keeps or sends it. Also the text of a socket
+ * address, for logs ("127.0.0.1:2380", "[::1]:2380").
  */
+#define _POSIX_C_SOURCE 200809L
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common.h"
 
@@ -75,4 +82,21 @@ int rh_url_parse(const char *s, struct rh_url *u)
         port = colon + 1;
     }
     return parse_port(port, &u->port);
+}
+
+const char *rh_sockaddr_text(const struct sockaddr *sa, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (sa == NULL) {
+        return buf;
+    }
+    socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                              : sizeof(struct sockaddr_in);
+    char host[64], port[8];
+    if (getnameinfo(sa, len, host, sizeof(host), port, sizeof(port),
+                    NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+        snprintf(buf, n, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host,
+                 port);
+    }
+    return buf;
 }

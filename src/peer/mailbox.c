@@ -166,8 +166,8 @@ static void event_free(struct rh_inbox *in, struct rh_event *ev, int result)
     }
     rh_msg_free(ev->msg);
     ev->msg = NULL;
-    rh_free(in->alloc, ev->path);
-    ev->path = NULL;
+    rh_free(in->alloc, ev->text);
+    ev->text = NULL;
     event_put(in, ev);
 }
 
@@ -245,6 +245,24 @@ void rh_inbox_report(struct rh_inbox *in, enum rh_event_kind kind, uint64_t id,
     rh_inbox_post(in, &in->control, ev);
 }
 
+void rh_inbox_peer_status(struct rh_inbox *in, uint64_t id, bool active,
+                          const char *reason)
+{
+    struct rh_event *ev = rh_inbox_event(in);
+    char *copy = ev != NULL ? rh_strdup(in->alloc, reason) : NULL;
+    if (copy == NULL) {
+        if (ev != NULL) {
+            event_put(in, ev);
+        }
+        return; /* out of memory: the change is still in peer_status */
+    }
+    ev->kind = RH_EV_PEER_STATUS;
+    ev->id = id;
+    ev->status = active;
+    ev->text = copy;
+    rh_inbox_post(in, &in->control, ev);
+}
+
 bool rh_inbox_message(struct rh_inbox *in, struct rh_mailbox *recvq,
                       struct rh_mailbox *propq, struct rh_msg *msg,
                       size_t bytes, struct rh_reply *reply)
@@ -282,7 +300,7 @@ bool rh_inbox_snapshot(struct rh_inbox *in, struct rh_msg *msg,
     }
     ev->kind = RH_EV_MESSAGE;
     ev->msg = msg;
-    ev->path = copy;
+    ev->text = copy;
     ev->reply = reply;
     rh_inbox_post(in, &in->pipe_recv, ev);
     return true;

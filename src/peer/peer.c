@@ -71,6 +71,7 @@ int rh_peer_add(struct rh_peer_table *pt, uint64_t id, const char *const *urls,
                 size_t n, bool remote, enum rh_peer_added *what)
 {
     RH_ASSERT_HELD(pt->mu);
+    assert(id != 0 && id != pt->local_id);
     struct rh_peer *old = rh_peer_find(pt, id);
     *what = RH_PEER_KNOWN;
     if (old != NULL && old->remote && !remote) {
@@ -85,11 +86,16 @@ int rh_peer_add(struct rh_peer_table *pt, uint64_t id, const char *const *urls,
         }
         old->remote = false;
         *what = RH_PEER_PROMOTED;
-        rh_log(pt->log, RAFTHTTP_LOG_INFO, "remote became a peer", "peer=%s",
-               old->id_str);
+        rh_log(pt->log, RAFTHTTP_LOG_INFO, "remote became a peer",
+               RH_F("remote-peer-id", old->id_str));
         return 0;
     }
-    if (old != NULL || id == pt->local_id) {
+    if (old != NULL && !remote && !old->remote &&
+        !rh_urlpick_same(&old->picker, urls, n)) {
+        *what = RH_PEER_CONFLICT;
+        return 0;
+    }
+    if (old != NULL) {
         return 0; /* a duplicate is ignored, as etcd does */
     }
     struct rh_peer *p = peer_new(pt, id, urls, n);

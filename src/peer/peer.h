@@ -53,6 +53,9 @@ void rh_urlpick_close(struct rh_urlpick *p, const struct rafthttp_allocator *a);
 int rh_urlpick_update(struct rh_urlpick *p, const struct rafthttp_allocator *a,
                       const char *const *urls, size_t n);
 const char *rh_urlpick_pick(const struct rh_urlpick *p);
+/* True if urls (any order) is the picker's list. */
+bool rh_urlpick_same(const struct rh_urlpick *p, const char *const *urls,
+                     size_t n);
 /* Moves on from url, if url is still the one in use. */
 void rh_urlpick_unreachable(struct rh_urlpick *p, const char *url);
 
@@ -75,7 +78,8 @@ enum rh_event_kind {
     RH_EV_UNREACHABLE, /* report_unreachable(id) */
     RH_EV_SNAPSHOT,    /* report_snapshot(id, status) */
     RH_EV_CRITICAL,    /* critical_error(status, detail) */
-    RH_EV_SNAP_DONE    /* a snapshot source's done(status) */
+    RH_EV_SNAP_DONE,   /* a snapshot source's done(status) */
+    RH_EV_PEER_STATUS  /* peer_status_changed(id, status != 0, text) */
 };
 
 /* A server request parked until process() returns (src/transport/). */
@@ -85,12 +89,12 @@ struct rh_event {
     struct rh_event *next;
     enum rh_event_kind kind;
     uint64_t id;
-    int status;                     /* a report's; process()'s result */
-    struct rh_msg *msg;             /* owned by the event */
-    struct rh_reply *reply;         /* where process()'s result goes */
-    size_t bytes;                   /* counted against the mailbox's limit */
-    const char *detail;             /* static text for RH_EV_CRITICAL */
-    char *path;                     /* owned: a received snapshot's file */
+    int status;             /* a report's; process()'s result */
+    struct rh_msg *msg;     /* owned by the event */
+    struct rh_reply *reply; /* where process()'s result goes */
+    size_t bytes;           /* counted against the mailbox's limit */
+    const char *detail;     /* static text for RH_EV_CRITICAL */
+    char *text; /* owned: a received snapshot's file, or why a peer failed */
     rafthttp_snapshot_done_fn done; /* RH_EV_SNAP_DONE */
     void *done_ud;
 };
@@ -152,6 +156,9 @@ void rh_inbox_post(struct rh_inbox *in, struct rh_mailbox *mb,
 /* Queues a report on the control mailbox (lost only to ENOMEM). */
 void rh_inbox_report(struct rh_inbox *in, enum rh_event_kind kind, uint64_t id,
                      int status, const char *detail);
+/* Queues peer_status_changed (a copy of reason; lost only to ENOMEM). */
+void rh_inbox_peer_status(struct rh_inbox *in, uint64_t id, bool active,
+                          const char *reason);
 /*
  * Queues a received message for process(); MsgProp goes to propq.
  * Returns false (and frees msg) when the mailbox is over its limit or
@@ -261,7 +268,9 @@ void rh_peer_unref(struct rh_peer_table *pt, struct rh_peer *p);
 enum rh_peer_added {
     RH_PEER_NEW,      /* a new peer or remote */
     RH_PEER_PROMOTED, /* a remote became a peer */
-    RH_PEER_KNOWN     /* already there (or this member): ignored, as etcd */
+    RH_PEER_KNOWN,    /* already there with these URLs (or any, for a
+                         remote): ignored, as etcd */
+    RH_PEER_CONFLICT  /* already a peer with other URLs: nothing changed */
 };
 
 /*
@@ -367,6 +376,10 @@ void rh_peer_fill_metrics(const struct rh_peer *p, struct rh_peer_metrics *m);
  */
 bool rh_peer_send(struct rh_peer_table *pt, struct rh_peer *p,
                   const struct rafthttp_message *m, int64_t *clock_ns);
+
+/* m is for a member that is not in the table: counted and logged. */
+void rh_peer_send_unknown(struct rh_peer_table *pt,
+                          const struct rafthttp_message *m);
 
 /* --------------------------------------------------------- peer driver */
 
@@ -477,7 +490,7 @@ struct rh_snap_ticket {
 /*
  * A snapshot to p is accepted: the upload u becomes p's one in flight and
  * its two reports are reserved in *ticket, so that no later allocation
- * failure can lose them. Returns 0, RAFTHTTP_EAGAIN (one is in flight to
+ * failure can lose them. Returns 0, RAFTHTTP_EBUSY (one is in flight to
  * p) or RAFTHTTP_ENOMEM; then nothing is reserved.
  */
 int rh_peer_snapshot_begin(struct rh_peer_table *pt, struct rh_peer *p,

@@ -41,14 +41,23 @@ static int64_t tick_probe(struct rh_peer_table *pt, struct rh_peer *p,
         rh_histogram_observe(&p->metrics.rtt, st->srtt_s);
     }
     if (flags & RH_PROBE_WARN_UNHEALTHY) {
+        char rtt[32], loss[48];
         rh_log(pt->log, RAFTHTTP_LOG_WARN, "prober detected unhealthy status",
-               "peer=%s rtt=%.6fs loss=%llu/%llu", p->id_str, st->srtt_s,
-               (unsigned long long)st->loss, (unsigned long long)st->total);
+               RH_F("round-tripper-name", "ROUND_TRIPPER_RAFT_MESSAGE"),
+               RH_F("remote-peer-id", p->id_str),
+               RH_F("rtt", rh_fmt(rtt, sizeof(rtt), "%.6fs", st->srtt_s)),
+               RH_F("loss", rh_fmt(loss, sizeof(loss), "%llu/%llu",
+                                   (unsigned long long)st->loss,
+                                   (unsigned long long)st->total)));
     }
     if (flags & RH_PROBE_WARN_DRIFT) {
+        char drift[32], rtt[32];
         rh_log(pt->log, RAFTHTTP_LOG_WARN, "prober found high clock drift",
-               "peer=%s clock_drift=%.3fs rtt=%.6fs", p->id_str,
-               st->clock_diff_s, st->srtt_s);
+               RH_F("round-tripper-name", "ROUND_TRIPPER_RAFT_MESSAGE"),
+               RH_F("remote-peer-id", p->id_str),
+               RH_F("clock-drift",
+                    rh_fmt(drift, sizeof(drift), "%.3fs", st->clock_diff_s)),
+               RH_F("rtt", rh_fmt(rtt, sizeof(rtt), "%.6fs", st->srtt_s)));
     }
     return due;
 }
@@ -129,9 +138,13 @@ static void receive(struct rh_peer_table *pt, struct rh_peer *p,
     if (!rh_inbox_message(pt->inbox, &p->recvq, &p->propq, msg, bytes, NULL)) {
         rh_peer_drop(pt, NULL, type, RAFTHTTP_DROP_RECV_FULL, false);
         p->metrics.received_failures++;
+        const char *name = rh_msg_type_name(type);
         rh_log(pt->log, RAFTHTTP_LOG_WARN,
-               "dropped message from peer: process() is behind",
-               "peer=%s type=%d", p->id_str, (int)type);
+               "dropped internal Raft message since receiving buffer is "
+               "full (overloaded network)",
+               RH_F("message-type", name != NULL ? name : "?"),
+               RH_F("remote-peer-id", p->id_str),
+               RH_F("remote-peer-active", p->active ? "true" : "false"));
     }
 }
 
@@ -148,8 +161,9 @@ bool rh_peer_stream_bytes(struct rh_peer_table *pt, struct rh_peer *p,
         if (rv != 0) {
             rh_log(pt->log, RAFTHTTP_LOG_WARN,
                    "closing stream: malformed data from peer",
-                   "peer=%s stream=%s error=\"%s\"", p->id_str,
-                   rh_stream_word(type), rafthttp_strerror(rv));
+                   RH_F("remote-peer-id", p->id_str),
+                   RH_F("stream-reader-type", rh_stream_source(type)),
+                   RH_F("error", rafthttp_strerror(rv)));
             return false;
         }
         data += used;
@@ -174,8 +188,9 @@ void rh_peer_stream_ended(struct rh_peer_table *pt, struct rh_peer *p,
     }
     if (!f.was_up) { /* never silent; the merging logger bounds the rate */
         rh_log(pt->log, RAFTHTTP_LOG_WARN, "failed to dial stream",
-               "peer=%s stream=%s reason=\"%s\"", p->id_str,
-               rh_stream_word(type), f.why);
+               RH_F("remote-peer-id", p->id_str),
+               RH_F("stream-reader-type", rh_stream_source(type)),
+               RH_F("error", f.why));
     }
     struct rh_failure failure = {
         .source = rh_stream_source(type),
@@ -330,7 +345,7 @@ bool rh_peer_receive_post(struct rh_peer_table *pt, struct rh_msg *msg,
     int32_t type = msg->m.type;
     if (!pt->open) {
         rh_msg_free(msg);
-        return rh_pipeline_refuse(RAFTHTTP_EAGAIN, v);
+        return rh_pipeline_refuse(RAFTHTTP_EFULL, v);
     }
     if (pt->paused) {
         rh_msg_free(msg); /* dropped silently, as etcd's test hook */
@@ -340,7 +355,7 @@ bool rh_peer_receive_post(struct rh_peer_table *pt, struct rh_msg *msg,
     if (!rh_inbox_message(in, &in->pipe_recv, &in->pipe_prop, msg, bytes,
                           reply)) {
         rh_peer_drop(pt, NULL, type, RAFTHTTP_DROP_RECV_FULL, false);
-        return rh_pipeline_refuse(RAFTHTTP_EAGAIN, v);
+        return rh_pipeline_refuse(RAFTHTTP_EFULL, v);
     }
     pt->stats.received_msgs++;
     pt->stats.received_pipeline++;
@@ -374,7 +389,7 @@ int rh_peer_snapshot_begin(struct rh_peer_table *pt, struct rh_peer *p,
 {
     RH_ASSERT_HELD(pt->mu);
     if (p->snap != NULL) {
-        return RAFTHTTP_EAGAIN;
+        return RAFTHTTP_EBUSY;
     }
     ticket->report = rh_inbox_event(pt->inbox);
     ticket->done = rh_inbox_event(pt->inbox);
@@ -440,9 +455,11 @@ void rh_peer_snapshot_end(struct rh_peer_table *pt, struct rh_peer *p,
     rh_inbox_post(pt->inbox, &pt->inbox->control, ticket->report);
     if (result == 0) {
         rh_peer_mark_active(pt, p, "sendMsgSnap");
-        rh_log(pt->log, RAFTHTTP_LOG_INFO, "sent snapshot",
-               "peer=%s bytes=%llu", p->id_str,
-               (unsigned long long)u->src.size);
+        char bytes[24];
+        rh_log(pt->log, RAFTHTTP_LOG_INFO, "sent database snapshot",
+               RH_F("remote-peer-id", p->id_str),
+               RH_F("bytes", rh_fmt(bytes, sizeof(bytes), "%llu",
+                                    (unsigned long long)u->src.size)));
     } else {
         char text[200];
         snprintf(text, sizeof(text), "snapshot: %s (status %ld)",

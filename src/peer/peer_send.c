@@ -12,7 +12,10 @@
  *    queue holds pipeline_queue_msgs: the message is dropped and the raft
  *    core hears report_unreachable (and report_snapshot FAILURE for
  *    MsgSnap), from a delivery thread, never from inside send();
- * 2. paused transport or cut peer: dropped silently, as etcd's test hooks.
+ * 2. paused transport or cut peer: dropped silently, as etcd's test hooks;
+ * 3. a member that was never added (or was removed): skipped as etcd
+ *    skips it, and counted (RAFTHTTP_DROP_UNKNOWN_PEER) and logged at
+ *    debug level with etcd's text, merged like every repeated event.
  */
 #include "peer.h"
 
@@ -33,8 +36,21 @@ static struct rh_stream_writer *pick_writer(struct rh_peer *p,
 
 static enum rafthttp_drop_reason reason_of(int rv)
 {
-    return rv == RAFTHTTP_EAGAIN ? RAFTHTTP_DROP_QUEUE_MSGS
-                                 : RAFTHTTP_DROP_QUEUE_BYTES;
+    return rv == RAFTHTTP_EFULL ? RAFTHTTP_DROP_QUEUE_MSGS
+                                : RAFTHTTP_DROP_QUEUE_BYTES;
+}
+
+void rh_peer_send_unknown(struct rh_peer_table *pt,
+                          const struct rafthttp_message *m)
+{
+    RH_ASSERT_HELD(pt->mu);
+    char to[RAFTHTTP_ID_STRLEN];
+    const char *type = rh_msg_type_name(m->type);
+    rh_peer_drop(pt, NULL, m->type, RAFTHTTP_DROP_UNKNOWN_PEER, false);
+    rh_log(pt->log, RAFTHTTP_LOG_DEBUG,
+           "ignored message send request; unknown remote peer target",
+           RH_F("type", type != NULL ? type : "?"),
+           RH_F("unknown-target-peer-id", rafthttp_id_format(m->to, to)));
 }
 
 bool rh_peer_send(struct rh_peer_table *pt, struct rh_peer *p,

@@ -31,8 +31,9 @@ void rh_peer_mark_active(struct rh_peer_table *pt, struct rh_peer *p,
     p->active_since_ms = rh_wall_ms();
     p->reason[0] = '\0';
     p->metrics.active = true;
+    rh_inbox_peer_status(pt->inbox, p->id, true, "");
     rh_log(pt->log, RAFTHTTP_LOG_INFO, "peer became active",
-           "peer=%s source=%s", p->id_str, source);
+           RH_F("peer-id", p->id_str), RH_F("source", source));
 }
 
 static void mark_inactive(struct rh_peer_table *pt, struct rh_peer *p,
@@ -46,8 +47,11 @@ static void mark_inactive(struct rh_peer_table *pt, struct rh_peer *p,
     p->active_since_ms = 0;
     p->metrics.active = false;
     p->metrics.disconnects++;
-    rh_log(pt->log, RAFTHTTP_LOG_WARN, "peer became inactive",
-           "peer=%s source=%s reason=\"%s\"", p->id_str, source, reason);
+    rh_inbox_peer_status(pt->inbox, p->id, false, p->reason);
+    rh_log(pt->log, RAFTHTTP_LOG_WARN,
+           "peer became inactive (message send to peer failed)",
+           RH_F("peer-id", p->id_str), RH_F("source", source),
+           RH_F("error", reason));
 }
 
 void rh_peer_failed(struct rh_peer_table *pt, struct rh_peer *p,

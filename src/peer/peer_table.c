@@ -148,8 +148,17 @@ void rh_peer_drop(struct rh_peer_table *pt, struct rh_peer *p, int32_t msg_type,
         p->unreachable_pending = true;
         rh_inbox_report(pt->inbox, RH_EV_UNREACHABLE, p->id, 0, NULL);
     }
-    rh_log(pt->log, RAFTHTTP_LOG_WARN, "dropped message to peer",
-           "peer=%s type=%d reason=%d", p->id_str, (int)msg_type, (int)why);
+    const char *type = rh_msg_type_name(msg_type);
+    bool full =
+        why == RAFTHTTP_DROP_QUEUE_BYTES || why == RAFTHTTP_DROP_QUEUE_MSGS;
+    rh_log(pt->log, RAFTHTTP_LOG_WARN,
+           full ? "dropped internal Raft message since sending buffer is "
+                  "full (overloaded network)"
+                : "dropped internal Raft message to peer",
+           RH_F("message-type", type != NULL ? type : "?"),
+           RH_F("remote-peer-id", p->id_str),
+           RH_F("remote-peer-active", p->active ? "true" : "false"),
+           RH_F("reason", rh_drop_reason_name((int)why)));
 }
 
 void rh_peer_unreachable_reported(struct rh_peer_table *pt, uint64_t id)

@@ -62,6 +62,24 @@ int rh_urlpick_update(struct rh_urlpick *p, const struct rafthttp_allocator *a,
     return 0;
 }
 
+bool rh_urlpick_same(const struct rh_urlpick *p, const char *const *urls,
+                     size_t n)
+{
+    if (n != p->n) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) { /* p->urls is sorted and n is small */
+        bool found = false;
+        for (size_t k = 0; k < p->n && !found; k++) {
+            found = strcmp(urls[i], p->urls[k]) == 0;
+        }
+        if (!found) {
+            return false;
+        }
+    }
+    return true;
+}
+
 const char *rh_urlpick_pick(const struct rh_urlpick *p)
 {
     return p->n > 0 ? p->urls[p->picked] : NULL;

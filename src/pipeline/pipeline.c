@@ -4,7 +4,7 @@
  *
  * Each job holds its encoded body, so a POST needs no work under the lock
  * and the byte budget counts exactly what is held. Failure modes: a full
- * queue by count (RAFTHTTP_EAGAIN) or by bytes (RAFTHTTP_ETOOBIG) refuses
+ * queue by count (RAFTHTTP_EFULL) or by bytes (RAFTHTTP_ETOOBIG) refuses
  * the job and changes nothing; what a POST's answer means is the pipeline
  * driver's (pipeline_driver.c).
  */
@@ -22,7 +22,7 @@ int rh_pipeline_push(struct rh_pipeline *p, const struct rafthttp_allocator *a,
                      size_t room, size_t *added)
 {
     if (p->queued >= max_queued) {
-        return RAFTHTTP_EAGAIN;
+        return RAFTHTTP_EFULL;
     }
     size_t len = rh_raftpb_message_size(m);
     if (len > room) {

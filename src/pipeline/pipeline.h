@@ -72,7 +72,7 @@ void rh_pipeline_init(struct rh_pipeline *p);
 
 /*
  * Encodes m into a new job at the tail, if the queue has room for one more
- * message and room bytes suffice. Returns 0 with *added, RAFTHTTP_EAGAIN
+ * message and room bytes suffice. Returns 0 with *added, RAFTHTTP_EFULL
  * (queue full by count), RAFTHTTP_ETOOBIG (bytes) or RAFTHTTP_ENOMEM.
  */
 int rh_pipeline_push(struct rh_pipeline *p, const struct rafthttp_allocator *a,
@@ -129,7 +129,7 @@ void rh_pipeline_answer(int result, struct rh_verdict *v);
 /*
  * The receiver's answer to a body that cannot be handed over: too large
  * (RAFTHTTP_ETOOBIG), not a Message (RAFTHTTP_EPROTO), or no room to queue
- * it (RAFTHTTP_EAGAIN: stopping, or process() behind). Returns false.
+ * it (RAFTHTTP_EFULL: stopping, or process() behind). Returns false.
  */
 bool rh_pipeline_refuse(int why, struct rh_verdict *v);
 

@@ -127,8 +127,8 @@ static void refresh_cert(struct rh_tls *tls, bool force)
     if (g == NULL) {
         rh_log(tls->log, RAFTHTTP_LOG_ERROR,
                "TLS: cannot load the certificate; the previous one stays",
-               "cert=%s key=%s error=\"%s\"", tls->cert_file, tls->key_file,
-               why);
+               RH_F("cert", tls->cert_file), RH_F("key", tls->key_file),
+               RH_F("error", why));
         return;
     }
     bool first = tls->gen == NULL;
@@ -138,8 +138,8 @@ static void refresh_cert(struct rh_tls *tls, bool force)
     tls->key_stamp = k;
     if (!first) {
         rh_log(tls->log, RAFTHTTP_LOG_INFO,
-               "TLS: certificate reloaded for new connections", "cert=%s",
-               tls->cert_file);
+               "TLS: certificate reloaded for new connections",
+               RH_F("cert", tls->cert_file));
     }
 }
 
@@ -160,7 +160,7 @@ static void refresh_trust(struct rh_tls *tls, bool force)
     if (rv < 0) {
         rh_log(tls->log, RAFTHTTP_LOG_ERROR,
                "TLS: cannot load the trusted CAs; the previous ones stay",
-               "error=\"%s\"", gnutls_strerror(rv));
+               RH_F("error", gnutls_strerror(rv)));
         return;
     }
     if (tls->trust != NULL) {

@@ -12,30 +12,13 @@
  * server closes the connection without an answer, as Go's TLS server does
  * after a failed handshake.
  */
-#define _POSIX_C_SOURCE 200809L
-
-#include <netdb.h>
-#include <stdio.h>
-#include <sys/socket.h>
-
 #include "tls_impl.h"
 
 static const char *remote_addr(struct MHD_Connection *c, char *buf, size_t n)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    buf[0] = '\0';
-    if (info != NULL && info->client_addr != NULL) {
-        const struct sockaddr *sa = info->client_addr;
-        socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                  : sizeof(struct sockaddr_in);
-        char host[64], port[8];
-        if (getnameinfo(sa, len, host, sizeof(host), port, sizeof(port),
-                        NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
-            snprintf(buf, n, "%s:%s", host, port);
-        }
-    }
-    return buf;
+    return rh_sockaddr_text(info != NULL ? info->client_addr : NULL, buf, n);
 }
 
 bool rh_tls_admit(struct rh_tls *tls, struct MHD_Connection *c,
@@ -55,17 +38,19 @@ bool rh_tls_admit(struct rh_tls *tls, struct MHD_Connection *c,
     }
     if (peer->failed != NULL) {
         rh_log(tls->log, RAFTHTTP_LOG_WARN, "TLS: refusing a peer connection",
-               "remote=%s check=\"%s\" detail=\"%s\"",
-               remote_addr(c, addr, sizeof(addr)), peer->failed, peer->detail);
+               RH_F("remote-addr", remote_addr(c, addr, sizeof(addr))),
+               RH_F("check", peer->failed), RH_F("detail", peer->detail));
         return false;
     }
     if (!tls->bind_member_id || claimed == 0 || claimed == peer->member) {
         return true;
     }
+    char a[RAFTHTTP_ID_STRLEN], b[RAFTHTTP_ID_STRLEN];
     rh_log(tls->log, RAFTHTTP_LOG_WARN,
            "TLS: refusing a request for another member than its certificate",
-           "remote=%s check=\"certificate member\" claimed=%llx named=%llx",
-           remote_addr(c, addr, sizeof(addr)), (unsigned long long)claimed,
-           (unsigned long long)peer->member);
+           RH_F("remote-addr", remote_addr(c, addr, sizeof(addr))),
+           RH_F("check", "certificate member"),
+           RH_F("claimed", rafthttp_id_format(claimed, a)),
+           RH_F("named", rafthttp_id_format(peer->member, b)));
     return false;
 }

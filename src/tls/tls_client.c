@@ -76,10 +76,12 @@ static int verify_member(int ok, X509_STORE_CTX *sctx)
     if (named == b->member) {
         return 1;
     }
+    char a[RAFTHTTP_ID_STRLEN], c[RAFTHTTP_ID_STRLEN];
     rh_log(b->tls->log, RAFTHTTP_LOG_WARN,
            "TLS: server certificate names another member; hanging up",
-           "check=\"server certificate member\" dialled=%llx named=%llx",
-           (unsigned long long)b->member, (unsigned long long)named);
+           RH_F("check", "server certificate member"),
+           RH_F("dialled", rafthttp_id_format(b->member, a)),
+           RH_F("named", rafthttp_id_format(named, c)));
     X509_STORE_CTX_set_error(sctx, X509_V_ERR_APPLICATION_VERIFICATION);
     return 0;
 }

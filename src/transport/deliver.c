@@ -34,8 +34,8 @@ static void run_event(struct rafthttp_transport *t, struct rh_event *ev)
     rh_in_callback = t;
     switch (ev->kind) {
     case RH_EV_MESSAGE:
-        if (ev->path != NULL && ops != NULL && ops->process_snapshot != NULL) {
-            rv = ops->process_snapshot(t, &ev->msg->m, ev->path, ud);
+        if (ev->text != NULL && ops != NULL && ops->process_snapshot != NULL) {
+            rv = ops->process_snapshot(t, &ev->msg->m, ev->text, ud);
         } else if (ops != NULL && ops->process != NULL) {
             rv = ops->process(t, &ev->msg->m, ud);
         }
@@ -60,6 +60,11 @@ static void run_event(struct rafthttp_transport *t, struct rh_event *ev)
     case RH_EV_CRITICAL:
         if (ops != NULL && ops->critical_error != NULL) {
             ops->critical_error(t, ev->status, ev->detail, ud);
+        }
+        break;
+    case RH_EV_PEER_STATUS:
+        if (ops != NULL && ops->peer_status_changed != NULL) {
+            ops->peer_status_changed(t, ev->id, ev->status != 0, ev->text, ud);
         }
         break;
     }

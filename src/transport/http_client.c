@@ -244,7 +244,7 @@ static CURL *new_easy(struct rh_xfer *x, const char *path)
     if (rh_client_tls(t, e, url, &x->bind, x->peer->id) != 0) {
         rh_log(&t->log, RAFTHTTP_LOG_WARN,
                "cannot dial an https peer URL without TLS configured",
-               "peer=%s url=%s", x->peer->id_str, x->url);
+               RH_F("remote-peer-id", x->peer->id_str), RH_F("url", x->url));
         curl_easy_cleanup(e);
         return NULL;
     }

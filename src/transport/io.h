@@ -38,6 +38,8 @@ struct rh_io {
      * on that only in its next MHD_run, and does not wake our poll for it.
      */
     bool resumed;
+    /* libmicrohttpd's last message ("Failed to bind to port 2380: ..."). */
+    char mhd_error[256];
 };
 
 /*

@@ -72,6 +72,66 @@ enum MHD_Result rh_server_reply(struct rafthttp_transport *t,
     return rv;
 }
 
+/*
+ * What etcd logs when it refuses a request, by the body it answers with
+ * (http.go and util.go); refusals etcd does not log get "refused request".
+ */
+static const struct {
+    const char *body;
+    const char *msg;
+} refusal_logs[] = {
+    {"cluster ID mismatch", "request cluster ID mismatch"},
+    {"incompatible version", "failed to check version compatibility"},
+    {"malformed version header", "failed to check version compatibility"},
+    {"invalid path", "ignored unexpected streaming request path"},
+    {"invalid from", "failed to parse path into ID"},
+    {"to field mismatch", "ignored streaming request; ID mismatch"},
+    {"removed member",
+     "rejected stream from remote peer because it was removed"},
+    {"error sender not found", "failed to find remote peer in cluster"},
+    {"error unmarshalling raft message", "failed to unmarshal Raft message"},
+    {"error processing raft message", "failed to process Raft message"},
+    {"wrong raft message type", "unexpected Raft message type"},
+};
+
+static const char *refusal_log(const char *body)
+{
+    for (size_t i = 0; i < sizeof(refusal_logs) / sizeof(refusal_logs[0]);
+         i++) {
+        if (strcmp(body, refusal_logs[i].body) == 0) {
+            return refusal_logs[i].msg;
+        }
+    }
+    return strncmp(body, "failed to save KV snapshot", 26) == 0
+               ? "failed to save incoming database snapshot"
+               : "refused request";
+}
+
+/*
+ * Logs a refusal as etcd does: who asked (its ID, address, cluster ID and
+ * version) and what we are.
+ */
+static void log_refusal(struct rafthttp_transport *t, struct MHD_Connection *c,
+                        const struct rh_verdict *v)
+{
+    const char *from = rh_server_header(c, "X-Server-From");
+    const char *cid = rh_server_header(c, "X-Etcd-Cluster-ID");
+    const char *version = rh_server_header(c, "X-Server-Version");
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char addr[96], status[8];
+    rh_sockaddr_text(info != NULL ? info->client_addr : NULL, addr,
+                     sizeof(addr));
+    rh_log(&t->log, RAFTHTTP_LOG_WARN, refusal_log(v->body),
+           RH_F("local-member-cluster-id", t->local.cluster_id_str),
+           RH_F("remote-peer-id", from != NULL ? from : ""),
+           RH_F("remote-addr", addr),
+           RH_F("remote-peer-cluster-id", cid != NULL ? cid : ""),
+           RH_F("remote-peer-server-version", version != NULL ? version : ""),
+           RH_F("status", rh_fmt(status, sizeof(status), "%d", v->status)),
+           RH_F("error", v->body));
+}
+
 /* Go's http.Error: text/plain, nosniff, the message and a newline. */
 static enum MHD_Result answer_error(struct rafthttp_transport *t,
                                     struct MHD_Connection *c,
@@ -82,8 +142,7 @@ static enum MHD_Result answer_error(struct rafthttp_transport *t,
     if (v->status == 405) {
         flags = 0; /* etcd's 405 carries no X- headers */
     }
-    rh_log(&t->log, RAFTHTTP_LOG_WARN, "refused request",
-           "status=%d reason=\"%s\"", v->status, v->body);
+    log_refusal(t, c, v);
     struct MHD_Response *r = MHD_create_response_from_buffer(
         strlen(body), body, MHD_RESPMEM_MUST_COPY);
     if (r == NULL) {
@@ -338,10 +397,10 @@ __attribute__((format(printf, 2, 0))) static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct rafthttp_transport *t = cls;
-    char text[256];
-    vsnprintf(text, sizeof(text), fmt, ap);
+    char *text = t->io->mhd_error; /* kept: start says why a listen failed */
+    vsnprintf(text, sizeof(t->io->mhd_error), fmt, ap);
     text[strcspn(text, "\n")] = '\0';
-    rh_log(&t->log, RAFTHTTP_LOG_DEBUG, "http server", "detail=\"%s\"", text);
+    rh_log(&t->log, RAFTHTTP_LOG_DEBUG, "http server", RH_F("detail", text));
 }
 
 /* ------------------------------------------------------------- daemons */
@@ -391,6 +450,17 @@ static struct MHD_Daemon *listen_on(struct rafthttp_transport *t,
     if (https) {
         rh_tls_mhd_options(t->tls, tls_opts);
     }
+    /* Left unset, libmicrohttpd sets SO_REUSEADDR only, as Go does: a
+     * restarted member rebinds past TIME_WAIT, yet a second live listener
+     * on the port fails.  Passing 0 would drop SO_REUSEADDR too, so the
+     * option goes in only when SO_REUSEPORT is asked for. */
+    struct MHD_OptionItem reuse_opts[2] = {{MHD_OPTION_END, 0, NULL},
+                                           {MHD_OPTION_END, 0, NULL}};
+    if (t->cfg.listen_reuse_port) {
+        reuse_opts[0] = (struct MHD_OptionItem){
+            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL};
+    }
+    t->io->mhd_error[0] = '\0';
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, t, MHD_OPTION_EXTERNAL_LOGGER,
         on_mhd_log, t, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -398,11 +468,16 @@ static struct MHD_Daemon *listen_on(struct rafthttp_transport *t,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, t,
         MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_BYTES,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_ARRAY, tls_opts,
+        MHD_OPTION_ARRAY, reuse_opts, MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_END);
     if (d == NULL) {
-        rh_set_errmsg(t, "listen %s: cannot %s", url,
-                      https ? "bind or set up TLS" : "bind");
+        const char *why = t->io->mhd_error;
+        rh_set_errmsg(t, "listen %s: %s", url,
+                      why[0] != '\0' ? why
+                      : https        ? "cannot bind or set up TLS"
+                                     : "cannot bind");
+        rh_log(&t->log, RAFTHTTP_LOG_ERROR, "failed to listen on peer URL",
+               RH_F("url", url), RH_F("error", t->errmsg));
     }
     return d;
 }

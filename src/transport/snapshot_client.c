@@ -158,7 +158,7 @@ int rh_snap_client_start(struct rafthttp_transport *t, struct rh_peer *p,
 {
     RH_ASSERT_HELD(&t->mu);
     if (p->snap != NULL) {
-        return RAFTHTTP_EAGAIN;
+        return RAFTHTTP_EBUSY;
     }
     struct rh_snap_client *s = rh_calloc(t->alloc, 1, sizeof(*s));
     if (s == NULL) {

@@ -84,12 +84,20 @@ static void deliver(struct rh_snap_in *s, const char *path)
         }
         return;
     }
+    uint64_t index = s->rx.msg->m.snapshot.metadata.index;
     if (!rh_inbox_snapshot(&t->inbox, s->rx.msg, path, s->reply)) {
         return; /* out of memory: answered ESTOPPED */
     }
     s->rx.msg = NULL; /* the event owns it now */
-    rh_log(&t->log, RAFTHTTP_LOG_INFO, "received snapshot",
-           "path=%s bytes=%llu", path, (unsigned long long)s->rx.db_bytes);
+    char from[RAFTHTTP_ID_STRLEN], idx[24], bytes[24];
+    rh_log(&t->log, RAFTHTTP_LOG_INFO, "received and saved database snapshot",
+           RH_F("remote-snapshot-sender-id", rafthttp_id_format(s->from, from)),
+           RH_F("incoming-snapshot-index",
+                rh_fmt(idx, sizeof(idx), "%llu", (unsigned long long)index)),
+           RH_F("incoming-snapshot-size-bytes",
+                rh_fmt(bytes, sizeof(bytes), "%llu",
+                       (unsigned long long)s->rx.db_bytes)),
+           RH_F("path", path));
 }
 
 /* Writes what the network feeds until the body ends (t->mu). */
@@ -145,8 +153,12 @@ static void conclude(struct rh_snap_in *s, struct rh_snap_file *f, bool opened)
         deliver(s, path);
     }
     if (s->rx.failed) {
-        rh_log(&t->log, RAFTHTTP_LOG_WARN, "snapshot not saved",
-               "reason=\"%s\"", s->rx.reason);
+        char from[RAFTHTTP_ID_STRLEN];
+        rh_log(&t->log, RAFTHTTP_LOG_WARN,
+               "failed to save incoming database snapshot",
+               RH_F("remote-snapshot-sender-id",
+                    rafthttp_id_format(s->from, from)),
+               RH_F("error", s->rx.reason));
     }
     rh_peer_snapshot_received(&t->peers, s->from, complete && !s->rx.failed,
                               s->rx.db_bytes,

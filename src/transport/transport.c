@@ -113,7 +113,7 @@ static int copy_config(struct rafthttp_transport *t,
                        const struct rafthttp_config *cfg)
 {
     const struct rafthttp_allocator *a = cfg->allocator;
-    t->cfg = *cfg;
+    rh_config_copy(&t->cfg, cfg); /* a smaller (older) one keeps defaults */
     t->cfg.tls = NULL; /* borrowed: its copy is t->tls (transport_init) */
     t->peer_urls = copy_strings(a, cfg->peer_urls, cfg->n_peer_urls);
     t->listen_urls = copy_strings(a, cfg->listen_urls, cfg->n_listen_urls);
@@ -151,19 +151,27 @@ static int transport_init(struct rafthttp_transport *t,
 {
     t->magic = RH_TRANSPORT_MAGIC;
     t->alloc = cfg->allocator;
-    if (cfg->n_listen_urls > RH_MAX_LISTEN ||
-        rh_local_identity_init(&t->local, cfg) != 0) {
+    if (cfg->n_listen_urls > RH_MAX_LISTEN) {
+        rh_thread_errmsg_set("n_listen_urls: %zu, at most %d",
+                             cfg->n_listen_urls, RH_MAX_LISTEN);
         return RAFTHTTP_EINVAL;
     }
-    rh_logger_init(&t->log, cfg->log, cfg->log_user_data, cfg->log_level);
-    int rv = copy_config(t, cfg);
+    if (rh_local_identity_init(&t->local, cfg) != 0) {
+        return RAFTHTTP_EINVAL; /* the check said why */
+    }
+    int rv = copy_config(t, cfg); /* t->cfg is whole even if this fails */
+    rh_logger_init(&t->log, cfg->log, cfg->log_user_data, cfg->log_level,
+                   t->cfg.log_format, cfg->local_id);
     if (rv == 0 && cfg->tls != NULL) {
         char err[200];
         rv = rh_tls_new(t->alloc, cfg->tls, &t->log, &t->tls, err, sizeof(err));
         if (rv != 0) {
+            rh_thread_errmsg_set("tls: %s", err);
             rh_log(&t->log, RAFTHTTP_LOG_ERROR, "invalid TLS configuration",
-                   "error=\"%s\"", err);
+                   RH_F("error", err));
         }
+    } else if (rv != 0) {
+        rh_thread_errmsg_set("out of memory copying the config");
     }
     if (rv != 0) {
         return rv;
@@ -180,11 +188,16 @@ static int transport_init(struct rafthttp_transport *t,
 int rafthttp_transport_new(struct rafthttp_transport **out,
                            const struct rafthttp_config *cfg)
 {
-    if (out == NULL || rafthttp_config_validate(cfg) != 0) {
+    if (out == NULL) {
+        rh_thread_errmsg_set("t: NULL (where the new transport goes)");
         return RAFTHTTP_EINVAL;
+    }
+    if (rafthttp_config_check(cfg, NULL, 0) != 0) {
+        return RAFTHTTP_EINVAL; /* the check said why */
     }
     struct rafthttp_transport *t = rh_calloc(cfg->allocator, 1, sizeof(*t));
     if (t == NULL) {
+        rh_thread_errmsg_set("out of memory for the transport");
         return RAFTHTTP_ENOMEM;
     }
     int rv = transport_init(t, cfg);
@@ -209,21 +222,29 @@ int rafthttp_transport_start(struct rafthttp_transport *t)
     if (fresh) {
         t->state = RH_STARTED;
         t->peers.open = true;
+    } else {
+        rh_set_errmsg(t, "start: %s",
+                      t->state == RH_STARTED ? "already started"
+                                             : "stopped (a transport starts "
+                                               "once)");
     }
     rh_mutex_unlock(&t->mu);
     if (!fresh) {
         return RAFTHTTP_EINVAL;
     }
-    int rv = rh_io_start(t);
+    int rv = rh_io_start(t); /* it says why it failed */
     if (rv == 0) {
         rv = rh_deliver_start(t);
+        if (rv != 0) {
+            rh_set_errmsg(t, "start: cannot create a delivery thread");
+        }
     }
     if (rv != 0) {
         rafthttp_transport_stop(t);
         return rv;
     }
-    rh_log(&t->log, RAFTHTTP_LOG_INFO, "transport started",
-           "local=%s cluster=%s", t->local.id_str, t->local.cluster_id_str);
+    rh_log(&t->log, RAFTHTTP_LOG_INFO, "started rafthttp transport",
+           RH_F("cluster-id", t->local.cluster_id_str));
     return 0;
 }
 
@@ -262,8 +283,8 @@ int rafthttp_transport_stop(struct rafthttp_transport *t)
     t->state = RH_STOPPED;
     rh_mutex_unlock(&t->mu);
     if (running) {
-        rh_log(&t->log, RAFTHTTP_LOG_INFO, "transport stopped", "local=%s",
-               t->local.id_str);
+        rh_log(&t->log, RAFTHTTP_LOG_INFO, "stopped rafthttp transport",
+               RH_F("cluster-id", t->local.cluster_id_str));
     }
     return 0;
 }
@@ -286,6 +307,9 @@ void rafthttp_transport_free(struct rafthttp_transport *t)
 
 const char *rafthttp_transport_errmsg(struct rafthttp_transport *t)
 {
+    if (t == NULL) {
+        return rh_thread_errmsg();
+    }
     return valid(t) ? t->errmsg : "invalid transport";
 }
 
@@ -296,6 +320,18 @@ unsigned rafthttp_transport_listen_port(struct rafthttp_transport *t, size_t i)
 
 /* ---------------------------------------------------------------- send */
 
+/* The state's refusal of a call that needs a started transport (t->mu). */
+static int not_running(struct rafthttp_transport *t, const char *call)
+{
+    if (t->state == RH_STARTED) {
+        return 0;
+    }
+    bool early = t->state == RH_NEW;
+    rh_set_errmsg(t, "%s: transport %s", call,
+                  early ? "not started yet" : "stopped");
+    return early ? RAFTHTTP_ENOTSTARTED : RAFTHTTP_ESTOPPED;
+}
+
 int rafthttp_transport_send(struct rafthttp_transport *t,
                             const struct rafthttp_message *msgs, size_t n)
 {
@@ -303,9 +339,13 @@ int rafthttp_transport_send(struct rafthttp_transport *t,
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
-    if (t->state != RH_STARTED) {
+    int rv = msgs == NULL && n > 0 ? RAFTHTTP_EINVAL : not_running(t, "send");
+    if (rv == RAFTHTTP_EINVAL) {
+        rh_set_errmsg(t, "send: msgs NULL with n %zu", n);
+    }
+    if (rv != 0) {
         rh_mutex_unlock(&t->mu);
-        return RAFTHTTP_ESTOPPED;
+        return rv;
     }
     int64_t clock = rh_now_ns();
     bool kick = false;
@@ -314,6 +354,8 @@ int rafthttp_transport_send(struct rafthttp_transport *t,
         struct rh_peer *p = m->to != 0 ? rh_peer_find(&t->peers, m->to) : NULL;
         if (p != NULL && rh_peer_send(&t->peers, p, m, &clock)) {
             kick = true;
+        } else if (p == NULL && m->to != 0) {
+            rh_peer_send_unknown(&t->peers, m);
         }
     }
     if (kick) {
@@ -333,13 +375,19 @@ int rafthttp_transport_send_snapshot(struct rafthttp_transport *t,
     }
     rh_mutex_lock(&t->mu);
     struct rh_peer *p = rh_peer_find(&t->peers, m->to);
-    int rv = 0;
-    if (t->state != RH_STARTED) {
-        rv = RAFTHTTP_ESTOPPED;
-    } else if (p == NULL || p->remote) {
+    int rv = not_running(t, "send_snapshot");
+    if (rv == 0 && (p == NULL || p->remote)) {
         rv = RAFTHTTP_EPEER_NOT_FOUND;
-    } else {
+        rh_set_errmsg(t, "send_snapshot to %llx: %s", (unsigned long long)m->to,
+                      p == NULL ? "no such peer"
+                                : "a remote takes no snapshot");
+    } else if (rv == 0) {
         rv = rh_snap_client_start(t, p, m, src);
+        if (rv != 0) {
+            rh_set_errmsg(t, "send_snapshot to %s: %s", p->id_str,
+                          rv == RAFTHTTP_EBUSY ? "one is in flight to that peer"
+                                               : rafthttp_strerror(rv));
+        }
     }
     rh_mutex_unlock(&t->mu);
     return rv;
@@ -347,20 +395,74 @@ int rafthttp_transport_send_snapshot(struct rafthttp_transport *t,
 
 /* ---------------------------------------------------------------- peers */
 
+/* The URL checks of add_peer and update_peer (t->mu). */
+static int check_urls(struct rafthttp_transport *t, const char *call,
+                      uint64_t id, const char *const *urls, size_t n)
+{
+    if (urls == NULL || n == 0) {
+        rh_set_errmsg(t, "%s %llx: no URLs", call, (unsigned long long)id);
+        return RAFTHTTP_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct rh_url u;
+        if (urls[i] == NULL || rh_url_parse(urls[i], &u) != 0) {
+            rh_set_errmsg(t,
+                          "%s %llx: urls[%zu] \"%s\" is not "
+                          "http(s)://host:port",
+                          call, (unsigned long long)id, i,
+                          urls[i] != NULL ? urls[i] : "(null)");
+            return RAFTHTTP_EINVAL;
+        }
+        if (t->tls == NULL && strcmp(u.scheme, "https") == 0) {
+            rh_set_errmsg(t, "%s %llx: https URL %s without TLS configured",
+                          call, (unsigned long long)id, urls[i]);
+            return RAFTHTTP_EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* Everything add_member refuses before the table is asked (t->mu). */
+static int check_member(struct rafthttp_transport *t, const char *call,
+                        uint64_t id, const char *const *urls, size_t n)
+{
+    if (id == 0 || id == t->local.id) {
+        rh_set_errmsg(t, "%s %llx: %s", call, (unsigned long long)id,
+                      id == 0 ? "ID 0" : "that is this member's own ID");
+        return RAFTHTTP_EINVAL;
+    }
+    if (t->state == RH_STOPPING || t->state == RH_STOPPED) {
+        rh_set_errmsg(t, "%s %llx: transport stopped", call,
+                      (unsigned long long)id);
+        return RAFTHTTP_ESTOPPED;
+    }
+    return check_urls(t, call, id, urls, n);
+}
+
 static int add_member(struct rafthttp_transport *t, uint64_t id,
                       const char *const *urls, size_t n, bool remote)
 {
-    if (!valid(t) || id == 0 || n == 0 || !rh_urls_valid(urls, n)) {
+    const char *call = remote ? "add_remote" : "add_peer";
+    if (!valid(t)) {
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
-    int rv = RAFTHTTP_ESTOPPED;
-    if (t->state != RH_STOPPING && t->state != RH_STOPPED) {
-        enum rh_peer_added what;
+    int rv = check_member(t, call, id, urls, n);
+    enum rh_peer_added what = RH_PEER_KNOWN;
+    if (rv == 0) {
         rv = rh_peer_add(&t->peers, id, urls, n, remote, &what);
-        if (rv == 0 && what != RH_PEER_KNOWN) {
-            rh_io_kick(t);
-        }
+    }
+    if (rv == RAFTHTTP_ENOMEM) {
+        rh_set_errmsg(t, "%s %llx: out of memory", call,
+                      (unsigned long long)id);
+    } else if (what == RH_PEER_CONFLICT) {
+        rv = RAFTHTTP_EEXIST;
+        rh_set_errmsg(t,
+                      "%s %llx: already a peer with other URLs (use "
+                      "rafthttp_transport_update_peer)",
+                      call, (unsigned long long)id);
+    } else if (rv == 0 && what != RH_PEER_KNOWN) {
+        rh_io_kick(t);
     }
     rh_mutex_unlock(&t->mu);
     return rv;
@@ -386,10 +488,13 @@ int rafthttp_transport_remove_peer(struct rafthttp_transport *t, uint64_t id)
     rh_mutex_lock(&t->mu);
     struct rh_peer *p = rh_peer_find(&t->peers, id);
     if (p != NULL) {
-        rh_log(&t->log, RAFTHTTP_LOG_INFO, "removed peer", "peer=%s",
-               p->id_str);
+        rh_log(&t->log, RAFTHTTP_LOG_INFO, "removed remote peer",
+               RH_F("removed-remote-peer-id", p->id_str));
         rh_peer_remove(&t->peers, p);
         rh_io_kick(t);
+    } else {
+        rh_set_errmsg(t, "remove_peer %llx: no such peer",
+                      (unsigned long long)id);
     }
     rh_mutex_unlock(&t->mu);
     return p != NULL ? 0 : RAFTHTTP_EPEER_NOT_FOUND;
@@ -416,13 +521,22 @@ void rafthttp_transport_remove_all_peers(struct rafthttp_transport *t)
 int rafthttp_transport_update_peer(struct rafthttp_transport *t, uint64_t id,
                                    const char *const *urls, size_t n_urls)
 {
-    if (!valid(t) || n_urls == 0 || !rh_urls_valid(urls, n_urls)) {
+    if (!valid(t)) {
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
     struct rh_peer *p = rh_peer_find(&t->peers, id);
-    int rv = p != NULL ? rh_urlpick_update(&p->picker, t->alloc, urls, n_urls)
-                       : RAFTHTTP_EPEER_NOT_FOUND;
+    int rv = check_urls(t, "update_peer", id, urls, n_urls);
+    if (rv == 0 && p == NULL) {
+        rv = RAFTHTTP_EPEER_NOT_FOUND;
+        rh_set_errmsg(t, "update_peer %llx: no such peer",
+                      (unsigned long long)id);
+    } else if (rv == 0) {
+        rv = rh_urlpick_update(&p->picker, t->alloc, urls, n_urls);
+        if (rv != 0) {
+            rh_set_errmsg(t, "update_peer %s: out of memory", p->id_str);
+        }
+    }
     rh_mutex_unlock(&t->mu);
     return rv;
 }
@@ -458,6 +572,9 @@ int rafthttp_transport_peer_status(struct rafthttp_transport *t, uint64_t id,
     struct rh_peer *p = rh_peer_find(&t->peers, id);
     if (p != NULL) {
         rh_peer_fill_status(p, st);
+    } else {
+        rh_set_errmsg(t, "peer_status %llx: no such peer",
+                      (unsigned long long)id);
     }
     rh_mutex_unlock(&t->mu);
     return p != NULL ? 0 : RAFTHTTP_EPEER_NOT_FOUND;

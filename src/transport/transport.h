@@ -137,7 +137,7 @@ void rh_server_completed(struct rafthttp_transport *t, void **con_cls);
 /*
  * Starts a sender thread for m and src to p (t->mu). Returns 0 (then
  * exactly one report_snapshot and one src->done follow), or
- * RAFTHTTP_EAGAIN (one in flight to p), RAFTHTTP_EINVAL, RAFTHTTP_ENOMEM.
+ * RAFTHTTP_EBUSY (one in flight to p), RAFTHTTP_EINVAL, RAFTHTTP_ENOMEM.
  */
 int rh_snap_client_start(struct rafthttp_transport *t, struct rh_peer *p,
                          const struct rafthttp_message *m,

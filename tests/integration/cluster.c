@@ -132,7 +132,8 @@ static const struct rafthttp_raft_ops ops = {
 };
 
 static void quiet_log(enum rafthttp_log_level level, const char *msg,
-                      const char *fields, void *ud)
+                      const struct rafthttp_log_field *fields, size_t n_fields,
+                      void *ud)
 {
     struct tc_node *n = ud;
     if (strcmp(msg, "prober detected unhealthy status") == 0) {
@@ -141,8 +142,10 @@ static void quiet_log(enum rafthttp_log_level level, const char *msg,
         pthread_mutex_unlock(&n->mu);
     }
     if (getenv("TC_VERBOSE") != NULL) {
-        fprintf(stderr, "node %llu: %d %s %s\n", (unsigned long long)n->id,
-                (int)level, msg, fields);
+        char line[1024];
+        rafthttp_log_format(RAFTHTTP_LOG_TEXT, level, msg, fields, n_fields,
+                            line, sizeof(line));
+        fprintf(stderr, "node %llu: %s\n", (unsigned long long)n->id, line);
     }
 }
 

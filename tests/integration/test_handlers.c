@@ -1037,11 +1037,12 @@ static bool removed_3_or_4(struct rafthttp_transport *t, uint64_t id, void *ud)
 }
 
 static void quiet(enum rafthttp_log_level level, const char *msg,
-                  const char *fields, void *ud)
+                  const struct rafthttp_log_field *fields, size_t n, void *ud)
 {
     (void)level;
     (void)msg;
     (void)fields;
+    (void)n;
     (void)ud;
 }
 

@@ -484,7 +484,7 @@ static void test_cancelled_by_remove_peer(void **state)
     /* One snapshot at a time per peer. */
     struct source second;
     source_init(&second, 10, 10);
-    assert_int_equal(send_snap(&c.nodes[0], 9, &second, 16), RAFTHTTP_EAGAIN);
+    assert_int_equal(send_snap(&c.nodes[0], 9, &second, 16), RAFTHTTP_EBUSY);
     tc_sleep_ms(200);
     assert_int_equal(rafthttp_transport_remove_peer(c.nodes[0].t, 9), 0);
     assert_int_equal(wait_done(&s), RAFTHTTP_ECANCELED);

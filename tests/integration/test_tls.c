@@ -34,12 +34,16 @@ struct logbook {
 };
 
 static void on_log(enum rafthttp_log_level level, const char *msg,
-                   const char *fields, void *ud)
+                   const struct rafthttp_log_field *fields, size_t n_fields,
+                   void *ud)
 {
-    (void)level;
     struct logbook *lb = ud;
     char line[1024];
-    int n = snprintf(line, sizeof(line), "%s %s\n", msg, fields);
+    size_t len = rafthttp_log_format(RAFTHTTP_LOG_TEXT, level, msg, fields,
+                                     n_fields, line, sizeof(line) - 1);
+    int n = (int)(len < sizeof(line) - 2 ? len : sizeof(line) - 2);
+    line[n++] = '\n';
+    line[n] = '\0';
     pthread_mutex_lock(&lb->mu);
     if (n > 0 && lb->len + (size_t)n + 1 < sizeof(lb->text)) {
         memcpy(lb->text + lb->len, line, (size_t)n + 1);
@@ -386,7 +390,8 @@ static void test_tls_to_plain_port(void **state)
     snprintf(url, sizeof(url), "https://127.0.0.1:%u", c.nodes[0].port);
     const char *u = url;
     assert_int_equal(rafthttp_transport_add_peer(a.t, 1, &u, 1), 0);
-    assert_true(logged(&a.log, "failed to dial stream peer=1"));
+    assert_true(logged(&a.log, "failed to dial stream local-member-id=2 "
+                               "remote-peer-id=1"));
     struct rafthttp_peer_status st;
     assert_int_equal(rafthttp_transport_peer_status(a.t, 1, &st), 0);
     assert_false(st.msgapp_reader || st.message_reader);

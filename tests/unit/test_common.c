@@ -444,6 +444,10 @@ static const struct error_row error_rows[] = {
     {RAFTHTTP_ECANCELED, -12, "operation canceled"},
     {RAFTHTTP_ETIMEDOUT, -13, "timed out"},
     {RAFTHTTP_EAGAIN, -14, "incomplete input, more bytes needed"},
+    {RAFTHTTP_ENOTSTARTED, -15, "transport not started"},
+    {RAFTHTTP_EBUSY, -16, "a snapshot to this peer is already in flight"},
+    {RAFTHTTP_EEXIST, -17, "peer already added with other URLs"},
+    {RAFTHTTP_EFULL, -18, "queue full"},
 };
 
 /* Every code of the X-macro table, in table order. */
@@ -464,7 +468,7 @@ static void test_strerror(void **state)
                             error_rows[i].text);
     }
     assert_string_equal(rafthttp_strerror(0), "success");
-    const int unknown[] = {1, -15, 100, -100, INT_MAX, INT_MIN};
+    const int unknown[] = {1, -19, 100, -100, INT_MAX, INT_MIN};
     for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
         assert_string_equal(rafthttp_strerror(unknown[i]), "unknown error");
     }

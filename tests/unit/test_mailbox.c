@@ -283,7 +283,7 @@ static void test_snapshot_event(void **state)
     struct rh_msg *msg = rh_msg_new(&f->ta.a);
     msg->m.type = RAFTHTTP_MSG_SNAP;
     assert_true(rh_inbox_snapshot(&f->in, msg, "/tmp/x.snap.db", &r));
-    assert_string_equal(f->in.pipe_recv.head->path, "/tmp/x.snap.db");
+    assert_string_equal(f->in.pipe_recv.head->text, "/tmp/x.snap.db");
     assert_ptr_equal(f->in.pipe_recv.head->msg, msg);
     /* Out of memory: refused, answered ESTOPPED, the message stays ours. */
     struct rh_msg *other = rh_msg_new(&f->ta.a);

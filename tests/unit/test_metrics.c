@@ -398,9 +398,9 @@ static const struct fam_spec fam_specs[] = {
 };
 #define N_FAMS (sizeof(fam_specs) / sizeof(fam_specs[0]))
 
-static const char *const drop_reasons[] = {"queue_bytes",   "queue_msgs",
-                                           "no_connection", "paused",
-                                           "removed",       "recv_full"};
+static const char *const drop_reasons[] = {
+    "queue_bytes", "queue_msgs", "no_connection", "paused",
+    "removed",     "recv_full",  "unknown_peer"};
 
 /* raftpb MessageType names (raft.pb.go), then ours for the rest. */
 static const char *const type_names[] = {
@@ -539,7 +539,8 @@ static size_t fam_series(const struct checker *c, const struct fam_spec *f)
     if (f->per_peer) {
         return c->n_peers;
     }
-    return strcmp(f->labels[0], "reason") == 0 ? 6 : 20;
+    return strcmp(f->labels[0], "reason") == 0 ? RAFTHTTP_DROP_REASONS
+                                               : RAFTHTTP_MSG_TYPE_COUNT + 1;
 }
 
 /* The value label `series` must carry at position i. */

@@ -203,7 +203,7 @@ static void test_refuse(void **state)
     check_verdict(&v, 400, "error unmarshalling raft message", false, false);
 
     scribble(&v);
-    assert_false(rh_pipeline_refuse(RAFTHTTP_EAGAIN, &v));
+    assert_false(rh_pipeline_refuse(RAFTHTTP_EFULL, &v));
     check_verdict(&v, 503, "raft message queue full", false, false);
 }
 

@@ -193,7 +193,7 @@ static void test_fifo(void **state)
     assert_int_equal(p.bytes, 0);
 }
 
-/* The 65th message waits for none: EAGAIN, nothing changes. */
+/* The 65th message waits for none: EFULL, nothing changes. */
 static void test_max_queued(void **state)
 {
     (void)state;
@@ -209,7 +209,7 @@ static void test_max_queued(void **state)
     size_t added = 777;
     assert_int_equal(
         rh_pipeline_push(&p, NULL, &extra, MAX_QUEUED, SIZE_MAX, &added),
-        RAFTHTTP_EAGAIN);
+        RAFTHTTP_EFULL);
     assert_int_equal(added, 777);
     assert_int_equal(p.queued, MAX_QUEUED);
     assert_int_equal(p.bytes, total);
@@ -227,7 +227,7 @@ static void test_max_queued(void **state)
     assert_int_equal(p.bytes, total);
     assert_int_equal(
         rh_pipeline_push(&p, NULL, &first, MAX_QUEUED, SIZE_MAX, &added),
-        RAFTHTTP_EAGAIN);
+        RAFTHTTP_EFULL);
     total -= rh_pipeline_done(&p, NULL, j);
     assert_int_equal(p.bytes, total);
     assert_int_equal(rh_pipeline_clear(&p, NULL, NULL, NULL), total);
@@ -235,7 +235,7 @@ static void test_max_queued(void **state)
 
     /* A limit of 0 refuses everything. */
     assert_int_equal(rh_pipeline_push(&p, NULL, &first, 0, SIZE_MAX, &added),
-                     RAFTHTTP_EAGAIN);
+                     RAFTHTTP_EFULL);
     assert_null(p.head);
 }
 

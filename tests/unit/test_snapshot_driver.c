@@ -425,11 +425,12 @@ struct reports {
 };
 
 static void quiet(enum rafthttp_log_level level, const char *msg,
-                  const char *fields, void *ud)
+                  const struct rafthttp_log_field *fields, size_t n, void *ud)
 {
     (void)level;
     (void)msg;
     (void)fields;
+    (void)n;
     (void)ud;
 }
 
@@ -447,7 +448,8 @@ static void reports_init(struct reports *f)
     tl_alloc_init(&f->ta, 0);
     f->cfg = config();
     f->cfg.allocator = &f->ta.a;
-    rh_logger_init(&f->log, quiet, NULL, RAFTHTTP_LOG_DEBUG);
+    rh_logger_init(&f->log, quiet, NULL, RAFTHTTP_LOG_DEBUG, RAFTHTTP_LOG_TEXT,
+                   1);
     rh_mutex_init(&f->mu, RH_LOCK_TRANSPORT);
     rh_inbox_init(&f->in, &f->mu, &f->ta.a, 1 << 20, no_answer, NULL);
     rh_peer_table_init(&f->pt, &f->ta.a, &f->cfg, &f->log, &f->mu, &f->in);
@@ -573,7 +575,7 @@ static void test_one_in_flight_and_abandon(void **state)
     struct rh_snap_ticket ticket, ticket2;
     assert_int_equal(rh_peer_snapshot_begin(&f.pt, f.p, &u, &ticket), 0);
     assert_int_equal(rh_peer_snapshot_begin(&f.pt, f.p, &other, &ticket2),
-                     RAFTHTTP_EAGAIN);
+                     RAFTHTTP_EBUSY);
     /* Never started (no thread): nothing is reported, nothing leaks. */
     rh_peer_snapshot_abandon(&f.pt, f.p, &u, &ticket);
     assert_null(f.in.control.head);

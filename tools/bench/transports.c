@@ -35,14 +35,17 @@
 #define LOOPBACK_ANY_PORT "127.0.0.1:0"
 
 static void bench_log(enum rafthttp_log_level level, const char *msg,
-                      const char *fields, void *ud)
+                      const struct rafthttp_log_field *fields, size_t n,
+                      void *ud)
 {
     const struct bench_member *mb = ud;
     if (atomic_load(&mb->run->quiet) && level < RAFTHTTP_LOG_ERROR) {
         return;
     }
-    fprintf(stderr, PROG ": member %" PRIx64 ": %s %s %s\n", mb->id,
-            rh_log_level_name(level), msg, fields != NULL ? fields : "");
+    char line[1024];
+    rafthttp_log_format(RAFTHTTP_LOG_TEXT, level, msg, fields, n, line,
+                        sizeof(line));
+    fprintf(stderr, PROG ": member %" PRIx64 ": %s\n", mb->id, line);
 }
 
 static void fill_config(struct bench_run *r, struct bench_member *mb,
