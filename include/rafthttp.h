@@ -571,12 +571,13 @@ RAFTHTTP_API int rafthttp_transport_stop(struct rafthttp_transport *t);
 RAFTHTTP_API void rafthttp_transport_free(struct rafthttp_transport *t);
 
 /*
- * The last detailed error text of t: what failed, with the context around
- * it ("add_peer 2: https URL https://10.0.0.2:2380 without TLS
- * configured"); "" if none. With t NULL, the calling thread's last error
- * from a call that had no transport to keep it (rafthttp_transport_new,
- * rafthttp_config_check). Valid until the next failing call of the same
- * kind.
+ * The last detailed error text of t: what failed, naming the call and the
+ * argument ("add_peer 2: https URL https://10.0.0.2:2380 without TLS
+ * configured"); "" if none. Every failing call also leaves its text on the
+ * calling thread, read with t NULL: the one to use when several threads
+ * share t, and the only one for calls that had no transport to keep it
+ * (rafthttp_transport_new, rafthttp_config_check, a NULL or freed t).
+ * Valid until the next failing call on the same thread (or transport).
  */
 RAFTHTTP_API const char *
 rafthttp_transport_errmsg(struct rafthttp_transport *t);

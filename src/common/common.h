@@ -212,6 +212,7 @@ struct rh_logger {
     void *ud;
     enum rafthttp_log_level level;
     enum rafthttp_log_format format;   /* the built-in sink's */
+    int64_t merge_ms;                  /* RH_LOG_MERGE_MS; tests shorten it */
     char local_id[RAFTHTTP_ID_STRLEN]; /* every event's local-member-id */
     struct rh_mutex mu;                /* guards slots */
     struct rh_log_slot slots[RH_LOG_MERGE_SLOTS];

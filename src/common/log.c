@@ -60,6 +60,7 @@ void rh_logger_init(struct rh_logger *lg, rafthttp_log_fn fn, void *ud,
     lg->ud = ud;
     lg->level = level;
     lg->format = format;
+    lg->merge_ms = RH_LOG_MERGE_MS;
     rafthttp_id_format(local_id, lg->local_id);
     rh_mutex_init(&lg->mu, RH_LOCK_LOG);
 }
@@ -233,7 +234,7 @@ static bool admit(struct rh_logger *lg, uint64_t key, unsigned *merged)
     for (size_t i = 0; i < RH_LOG_MERGE_SLOTS; i++) {
         struct rh_log_slot *s = &lg->slots[i];
         if (s->key == key) {
-            if (now - s->since_ms < RH_LOG_MERGE_MS) {
+            if (now - s->since_ms < lg->merge_ms) {
                 s->merged++;
                 return false;
             }

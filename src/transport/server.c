@@ -423,6 +423,29 @@ static int resolve(const struct rh_url *u, struct sockaddr_storage *ss,
     return 0;
 }
 
+/*
+ * Why the daemon did not start, from libmicrohttpd's last line: its cause
+ * after the last ": " ("Failed to bind to port 0: Address already in use"
+ * names the port it was given, 0 with a socket address, so only the cause
+ * is worth keeping).
+ */
+static const char *listen_failure(struct rafthttp_transport *t, bool https)
+{
+    const char *line = t->io->mhd_error;
+    const char *cause = NULL;
+    for (const char *p = strstr(line, ": "); p != NULL;
+         p = strstr(p + 1, ": ")) {
+        cause = p + 2;
+    }
+    if (strncmp(line, "Failed to bind", 14) == 0 && cause != NULL) {
+        return cause;
+    }
+    if (line[0] != '\0') {
+        return line;
+    }
+    return https ? "cannot bind or set up TLS" : "cannot bind";
+}
+
 static struct MHD_Daemon *listen_on(struct rafthttp_transport *t,
                                     const char *url)
 {
@@ -471,11 +494,7 @@ static struct MHD_Daemon *listen_on(struct rafthttp_transport *t,
         MHD_OPTION_ARRAY, reuse_opts, MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_END);
     if (d == NULL) {
-        const char *why = t->io->mhd_error;
-        rh_set_errmsg(t, "listen %s: %s", url,
-                      why[0] != '\0' ? why
-                      : https        ? "cannot bind or set up TLS"
-                                     : "cannot bind");
+        rh_set_errmsg(t, "listen %s: %s", url, listen_failure(t, https));
         rh_log(&t->log, RAFTHTTP_LOG_ERROR, "failed to listen on peer URL",
                RH_F("url", url), RH_F("error", t->errmsg));
     }

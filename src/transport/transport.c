@@ -21,12 +21,18 @@
 
 _Thread_local struct rafthttp_transport *rh_in_callback;
 
+/*
+ * The text goes to the transport (rafthttp_transport_errmsg(t)) and to the
+ * calling thread (rafthttp_transport_errmsg(NULL)), which no other thread
+ * can overwrite between the failed call and the read.
+ */
 void rh_set_errmsg(struct rafthttp_transport *t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(t->errmsg, sizeof(t->errmsg), fmt, ap);
     va_end(ap);
+    rh_thread_errmsg_set("%s", t->errmsg);
 }
 
 bool rh_transport_valid(const struct rafthttp_transport *t)
@@ -37,6 +43,17 @@ bool rh_transport_valid(const struct rafthttp_transport *t)
 static bool valid(const struct rafthttp_transport *t)
 {
     return rh_transport_valid(t);
+}
+
+/* valid(t), or the calling thread's error says what call got. */
+static bool usable(const struct rafthttp_transport *t, const char *call)
+{
+    if (valid(t)) {
+        return true;
+    }
+    rh_thread_errmsg_set("%s: t is %s", call,
+                         t == NULL ? "NULL" : "not a live transport (freed?)");
+    return false;
 }
 
 /* ------------------------------------------------------ configuration */
@@ -214,7 +231,7 @@ int rafthttp_transport_new(struct rafthttp_transport **out,
 
 int rafthttp_transport_start(struct rafthttp_transport *t)
 {
-    if (!valid(t)) {
+    if (!usable(t, "start")) {
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
@@ -259,7 +276,11 @@ static void end_snapshot_senders(struct rafthttp_transport *t)
 
 int rafthttp_transport_stop(struct rafthttp_transport *t)
 {
-    if (!valid(t) || rh_in_callback == t) {
+    if (!usable(t, "stop")) {
+        return RAFTHTTP_EINVAL;
+    }
+    if (rh_in_callback == t) { /* it would wait for itself */
+        rh_set_errmsg(t, "stop: called from one of the transport's callbacks");
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
@@ -335,7 +356,7 @@ static int not_running(struct rafthttp_transport *t, const char *call)
 int rafthttp_transport_send(struct rafthttp_transport *t,
                             const struct rafthttp_message *msgs, size_t n)
 {
-    if (!valid(t)) {
+    if (!usable(t, "send")) {
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
@@ -365,12 +386,38 @@ int rafthttp_transport_send(struct rafthttp_transport *t,
     return 0;
 }
 
+/* What is wrong with send_snapshot's arguments, or NULL. */
+static const char *
+snapshot_args_refused(const struct rafthttp_message *m,
+                      const struct rafthttp_snapshot_source *src)
+{
+    if (m == NULL) {
+        return "m: NULL";
+    }
+    if (m->type != RAFTHTTP_MSG_SNAP) {
+        return "m->type: not RAFTHTTP_MSG_SNAP";
+    }
+    if (src == NULL) {
+        return "src: NULL";
+    }
+    if (src->read == NULL && src->fd < 0) {
+        return "src: neither a read function nor an fd";
+    }
+    return NULL;
+}
+
 int rafthttp_transport_send_snapshot(struct rafthttp_transport *t,
                                      const struct rafthttp_message *m,
                                      const struct rafthttp_snapshot_source *src)
 {
-    if (!valid(t) || m == NULL || m->type != RAFTHTTP_MSG_SNAP || src == NULL ||
-        (src->read == NULL && src->fd < 0)) {
+    if (!usable(t, "send_snapshot")) {
+        return RAFTHTTP_EINVAL;
+    }
+    const char *bad = snapshot_args_refused(m, src);
+    if (bad != NULL) {
+        rh_mutex_lock(&t->mu);
+        rh_set_errmsg(t, "send_snapshot: %s", bad);
+        rh_mutex_unlock(&t->mu);
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
@@ -443,7 +490,7 @@ static int add_member(struct rafthttp_transport *t, uint64_t id,
                       const char *const *urls, size_t n, bool remote)
 {
     const char *call = remote ? "add_remote" : "add_peer";
-    if (!valid(t)) {
+    if (!usable(t, call)) {
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
@@ -482,7 +529,7 @@ int rafthttp_transport_add_remote(struct rafthttp_transport *t, uint64_t id,
 
 int rafthttp_transport_remove_peer(struct rafthttp_transport *t, uint64_t id)
 {
-    if (!valid(t)) {
+    if (!usable(t, "remove_peer")) {
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
@@ -521,7 +568,7 @@ void rafthttp_transport_remove_all_peers(struct rafthttp_transport *t)
 int rafthttp_transport_update_peer(struct rafthttp_transport *t, uint64_t id,
                                    const char *const *urls, size_t n_urls)
 {
-    if (!valid(t)) {
+    if (!usable(t, "update_peer")) {
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
@@ -544,11 +591,12 @@ int rafthttp_transport_update_peer(struct rafthttp_transport *t, uint64_t id,
 int rafthttp_transport_set_members_json(struct rafthttp_transport *t,
                                         const char *json)
 {
-    if (!valid(t)) {
+    if (!usable(t, "set_members_json")) {
         return RAFTHTTP_EINVAL;
     }
     char *copy = NULL;
     if (copy_optional(t->alloc, json, &copy) != 0) {
+        rh_thread_errmsg_set("set_members_json: out of memory");
         return RAFTHTTP_ENOMEM;
     }
     rh_mutex_lock(&t->mu);
@@ -565,7 +613,11 @@ int rafthttp_transport_set_members_json(struct rafthttp_transport *t,
 int rafthttp_transport_peer_status(struct rafthttp_transport *t, uint64_t id,
                                    struct rafthttp_peer_status *st)
 {
-    if (!valid(t) || st == NULL) {
+    if (!usable(t, "peer_status")) {
+        return RAFTHTTP_EINVAL;
+    }
+    if (st == NULL) {
+        rh_thread_errmsg_set("peer_status: st NULL");
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
@@ -648,7 +700,13 @@ static struct rh_peer_metrics *copy_metrics(struct rafthttp_transport *t,
 static int format_out(struct rafthttp_transport *t, bool leader, char *buf,
                       size_t cap, size_t *len)
 {
-    if (!valid(t) || len == NULL || (buf == NULL && cap > 0)) {
+    const char *call = leader ? "leader_stats" : "metrics";
+    if (!usable(t, call)) {
+        return RAFTHTTP_EINVAL;
+    }
+    if (len == NULL || (buf == NULL && cap > 0)) {
+        rh_thread_errmsg_set(
+            "%s: %s", call, len == NULL ? "len NULL" : "buf NULL with cap > 0");
         return RAFTHTTP_EINVAL;
     }
     struct rafthttp_stats stats;
@@ -658,6 +716,7 @@ static int format_out(struct rafthttp_transport *t, bool leader, char *buf,
     copy_stats(t, &stats);
     rh_mutex_unlock(&t->mu);
     if (m == NULL) {
+        rh_thread_errmsg_set("%s: out of memory", call);
         return RAFTHTTP_ENOMEM;
     }
     struct rh_buf out;
@@ -669,6 +728,8 @@ static int format_out(struct rafthttp_transport *t, bool leader, char *buf,
         *len = out.len;
         if (out.len >= cap) {
             rv = RAFTHTTP_ETOOBIG;
+            rh_thread_errmsg_set("%s: cap %zu, the text needs %zu and a NUL",
+                                 call, cap, out.len);
         } else {
             memcpy(buf, out.data, out.len);
             buf[out.len] = '\0';

@@ -122,6 +122,23 @@ static int on_process_snapshot(struct rafthttp_transport *t,
     return on_process(t, m, ud);
 }
 
+static void on_peer_status(struct rafthttp_transport *t, uint64_t id,
+                           bool active, const char *reason, void *ud)
+{
+    (void)t;
+    struct tc_node *n = node_of(ud);
+    pthread_mutex_lock(&n->mu);
+    if (id <= TC_MAX_NODES) {
+        (active ? n->became_active : n->became_inactive)[id]++;
+    }
+    if (!active) {
+        snprintf(n->inactive_reason, sizeof(n->inactive_reason), "%s",
+                 reason != NULL ? reason : "(null)");
+    }
+    pthread_cond_broadcast(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+}
+
 static const struct rafthttp_raft_ops ops = {
     .process = on_process,
     .process_snapshot = on_process_snapshot,
@@ -129,6 +146,7 @@ static const struct rafthttp_raft_ops ops = {
     .report_unreachable = on_unreachable,
     .report_snapshot = on_snapshot,
     .critical_error = on_critical,
+    .peer_status_changed = on_peer_status,
 };
 
 static void quiet_log(enum rafthttp_log_level level, const char *msg,

@@ -38,18 +38,21 @@ struct tc_node {
     unsigned unreachable[TC_MAX_NODES + 1]; /* by node index + 1 */
     unsigned snapshot_reports[3];           /* by status */
     unsigned critical;
-    int process_result;          /* what process() returns */
-    int process_delay_ms;        /* a slow raft core */
-    uint64_t slow_from;          /* delay only this sender's */
-    bool block_props;            /* MsgProp waits for release */
-    bool hold;                   /* process() waits while set */
-    bool held;                   /* process() is waiting */
-    uint64_t removed_id;         /* is_id_removed says yes */
-    char snap_dir[64];           /* where snapshots land */
-    char snap_path[1200];        /* the last one processed */
-    unsigned snapshots;          /* process_snapshot calls */
-    int snapshot_delay_ms;       /* slow to apply one */
-    unsigned unhealthy_warnings; /* prober log lines seen */
+    unsigned became_active[TC_MAX_NODES + 1];   /* peer_status_changed */
+    unsigned became_inactive[TC_MAX_NODES + 1]; /* by peer ID */
+    char inactive_reason[256];                  /* the last one given */
+    int process_result;                         /* what process() returns */
+    int process_delay_ms;                       /* a slow raft core */
+    uint64_t slow_from;                         /* delay only this sender's */
+    bool block_props;                           /* MsgProp waits for release */
+    bool hold;                                  /* process() waits while set */
+    bool held;                                  /* process() is waiting */
+    uint64_t removed_id;                        /* is_id_removed says yes */
+    char snap_dir[64];                          /* where snapshots land */
+    char snap_path[1200];                       /* the last one processed */
+    unsigned snapshots;                         /* process_snapshot calls */
+    int snapshot_delay_ms;                      /* slow to apply one */
+    unsigned unhealthy_warnings;                /* prober log lines seen */
     void (*tune)(struct rafthttp_config *cfg);
 };
 

@@ -724,6 +724,116 @@ static void test_config_validate_allocator(void **state)
     assert_int_equal(t.calls, 0); /* validation allocates nothing */
 }
 
+/* Refused with exactly this text, in the buffer and on the thread. */
+static void assert_refused(const struct rafthttp_config *cfg, const char *why)
+{
+    char err[256];
+    memset(err, 'x', sizeof(err));
+    assert_int_equal(rafthttp_config_check(cfg, err, sizeof(err)),
+                     RAFTHTTP_EINVAL);
+    assert_string_equal(err, why);
+    assert_string_equal(rafthttp_transport_errmsg(NULL), why);
+}
+
+static void test_config_check_says_which(void **state)
+{
+    (void)state;
+    static const char *const bad_url[] = {"http://a:1", "ftp://x"};
+    static const char *const tls_url[] = {"https://127.0.0.1:2380"};
+    struct rafthttp_config cfg = valid_config();
+    char err[64] = "stale";
+    assert_int_equal(rafthttp_config_check(&cfg, err, sizeof(err)), 0);
+    assert_string_equal(err, ""); /* cleared on success */
+    assert_int_equal(rafthttp_config_check(&cfg, NULL, 0), 0);
+
+    assert_refused(NULL, "cfg: NULL");
+    cfg.local_id = 0;
+    assert_refused(&cfg, "local_id: must not be 0");
+    cfg = valid_config();
+    cfg.cluster_id = 0;
+    assert_refused(&cfg, "cluster_id: must not be 0");
+    cfg = valid_config();
+    cfg.server_version = "3.4";
+    assert_refused(&cfg,
+                   "server_version: \"3.4\" is not a version (want X.Y.Z)");
+    cfg = valid_config();
+    cfg.min_cluster_version = NULL;
+    assert_refused(&cfg, "min_cluster_version: NULL (want X.Y.Z)");
+    cfg = valid_config();
+    cfg.cluster_version = "not_decided";
+    assert_int_equal(rafthttp_config_check(&cfg, NULL, 0), 0);
+    cfg.cluster_version = "3.x";
+    assert_refused(&cfg,
+                   "cluster_version: \"3.x\" is not a version (want X.Y.Z)");
+    cfg = valid_config();
+    cfg.pipeline_conns = 0;
+    assert_refused(&cfg, "pipeline_conns: must not be 0");
+    cfg = valid_config();
+    cfg.read_timeout_ms = 299;
+    assert_refused(&cfg, "read_timeout_ms: 299 is below 300");
+    cfg = valid_config();
+    cfg.dial_retry_max_ms = cfg.dial_retry_min_ms - 1;
+    char want[128];
+    snprintf(want, sizeof(want),
+             "dial_retry_max_ms: %u is below dial_retry_min_ms %u",
+             cfg.dial_retry_max_ms, cfg.dial_retry_min_ms);
+    assert_refused(&cfg, want);
+    cfg = valid_config();
+    cfg.peer_urls = bad_url;
+    cfg.n_peer_urls = 2;
+    assert_refused(&cfg,
+                   "peer_urls[1]: \"ftp://x\" is not http(s)://host:port");
+    cfg.n_peer_urls = 1;
+    assert_int_equal(rafthttp_config_check(&cfg, NULL, 0), 0);
+    cfg = valid_config();
+    cfg.listen_urls = tls_url;
+    cfg.n_listen_urls = 1;
+    assert_refused(&cfg, "listen_urls[0]: \"https://127.0.0.1:2380\" is "
+                         "https, but tls is NULL");
+    cfg = valid_config();
+    cfg.listen_urls = NULL;
+    cfg.n_listen_urls = 2;
+    assert_refused(&cfg, "listen_urls: NULL with n_listen_urls 2");
+    cfg = valid_config();
+    cfg.log_level = (enum rafthttp_log_level)7;
+    assert_refused(&cfg, "log_level: 7 is not a rafthttp_log_level");
+    cfg = valid_config();
+    cfg.log_format = (enum rafthttp_log_format)3;
+    assert_refused(&cfg, "log_format: 3 is not a rafthttp_log_format");
+}
+
+/* size: set by rafthttp_config_init; 0 or larger than ours is refused. */
+static void test_config_check_size(void **state)
+{
+    (void)state;
+    struct rafthttp_config cfg = valid_config();
+    assert_int_equal(cfg.size, sizeof(cfg));
+    char want[192];
+    snprintf(want, sizeof(want),
+             "size: 0, this library's config has %zu (call "
+             "rafthttp_config_init, and build against this library's header)",
+             sizeof(cfg));
+    cfg.size = 0;
+    assert_refused(&cfg, want);
+    cfg.size = sizeof(cfg) + 8;
+    snprintf(want, sizeof(want),
+             "size: %zu, this library's config has %zu (call "
+             "rafthttp_config_init, and build against this library's header)",
+             sizeof(cfg) + 8, sizeof(cfg));
+    assert_refused(&cfg, want);
+    /* An older, shorter config: the fields it lacks take their defaults. */
+    cfg = valid_config();
+    cfg.size = offsetof(struct rafthttp_config, log_format);
+    cfg.log_format = (enum rafthttp_log_format)99; /* past its size */
+    assert_int_equal(rafthttp_config_check(&cfg, NULL, 0), 0);
+    /* A short buffer gets a cut, terminated text. */
+    cfg.local_id = 0;
+    char err[8];
+    assert_int_equal(rafthttp_config_check(&cfg, err, sizeof(err)),
+                     RAFTHTTP_EINVAL);
+    assert_string_equal(err, "local_i");
+}
+
 /* ------------------------------------------------------------ allocation */
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -900,6 +1010,8 @@ int main(void)
         cmocka_unit_test(test_config_validate_ids_and_limits),
         cmocka_unit_test(test_config_validate_versions),
         cmocka_unit_test(test_config_validate_allocator),
+        cmocka_unit_test(test_config_check_says_which),
+        cmocka_unit_test(test_config_check_size),
         cmocka_unit_test(test_alloc_libc),
         cmocka_unit_test(test_alloc_instance),
         cmocka_unit_test(test_alloc_instance_failure),

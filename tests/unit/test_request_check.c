@@ -64,7 +64,7 @@ static struct rh_request stream_request(const char *path)
 /* A verdict full of junk, so that a check must set every field. */
 static struct rh_verdict junk_verdict(void)
 {
-    struct rh_verdict v = {999, "junk", "junk"};
+    struct rh_verdict v = {999, "junk", "junk", true, true};
     return v;
 }
 

@@ -136,9 +136,9 @@ static void check_msgappv2(const struct rh_buf *wire,
  */
 static _Alignas(max_align_t) unsigned char conn_slots[2][64];
 
-static struct stream_ctx *fake_conn(size_t i)
+static struct rh_stream_resp *fake_conn(size_t i)
 {
-    return (struct stream_ctx *)(void *)conn_slots[i];
+    return (struct rh_stream_resp *)(void *)conn_slots[i];
 }
 
 static int setup(void **state)
