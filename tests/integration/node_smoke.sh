@@ -6,7 +6,7 @@
 # in node 2's --data-dir, and serves its metrics (--metrics-listen), which
 # are fetched while it runs; a third announces the etcd version it is given
 # at /version and stops cleanly on SIGTERM; bad arguments exit with status
-# 2.
+# 2 (IDs are hex as etcd prints them: 0x or a long decimal are refused).
 #
 # usage: node_smoke.sh PATH/TO/rafthttp-node
 set -euo pipefail
@@ -208,7 +208,7 @@ fi
 # A lone node announces the etcd version it is given (/version, as etcd's
 # leader reads it) and stops cleanly on SIGTERM.
 read -r port1 _ < <(free_ports)
-"$node" --id 3 --cluster-id 1000 --listen "http://127.0.0.1:$port1" \
+"$node" --id 3 --cluster-id BEEF --listen "http://127.0.0.1:$port1" \
   --peer "4=http://127.0.0.1:1" --etcd-version 3.5.16 \
   --cluster-version 3.4.0 >"$work/n3.out" 2>"$work/n3.err" &
 pid3=$!
@@ -227,6 +227,8 @@ wait_exit "$pid3" 30 || rc3=$?
 [ "$rc3" = 0 ] || fail "SIGTERM: exit status $rc3, want 0"
 grep -q '^summary member=3 .* stopped_by=SIGTERM' "$work/n3.out" ||
   fail "SIGTERM: no summary"
+grep -q '^start member=3 cluster=beef ' "$work/n3.out" ||
+  fail "--cluster-id BEEF is not the hex ID beef"
 
 # expect_usage WHAT ARGS...: exit status 2 and a message on stderr.
 expect_usage() {
@@ -241,6 +243,19 @@ ok=(--cluster-id 1000 --listen http://127.0.0.1:1)
 expect_usage "unknown option" --id 1 "${ok[@]}" --frobnicate
 expect_usage "missing value" --id 1 "${ok[@]}" --peer
 expect_usage "bad hex ID" --id xyz "${ok[@]}"
+# IDs are hex as etcd prints them: no 0x, and a decimal number past 16
+# digits is refused with the words every tool uses.
+expect_usage "0x ID" --id 0x1 "${ok[@]}"
+grep -qF "rafthttp-node: --id '0x1': not a hex ID (1 to 16 hex digits)" \
+  "$work/bad.err" || fail "0x ID: not the hex ID error"
+expect_usage "decimal-looking ID" --id 1 --listen http://127.0.0.1:1 \
+  --cluster-id 18446744073709551615
+grep -qF "rafthttp-node: --cluster-id '18446744073709551615': not a hex ID" \
+  "$work/bad.err" || fail "decimal-looking ID: not the hex ID error"
+expect_usage "decimal-looking peer ID" --id 1 "${ok[@]}" \
+  --peer 99999999999999999=http://127.0.0.1:2
+grep -qF "'99999999999999999': not a hex ID" "$work/bad.err" ||
+  fail "decimal-looking peer ID: not the hex ID error"
 expect_usage "ID 0" --id 0 "${ok[@]}"
 expect_usage "missing --id" "${ok[@]}"
 expect_usage "invalid URL" --id 1 --cluster-id 1000 --listen 127.0.0.1:1

@@ -4,13 +4,15 @@
 # parses and has the spec's keys, --csv has one header and a row per run;
 # the sweep gives five stream rows and one rtt row (and a plot through
 # gnuplot when it is installed, a clear error when it is not); bad
-# arguments exit 2; two processes (--role recv / --role send) agree on
-# stream and rtt; and the checker catches messages other than those sent
-# (--corrupt-every): exit 1 and "bad" above 0. Peer TLS (etcd's --peer-*
-# flags, a PKI made here by tests/tls/make_certs.sh): stream, rtt and a
-# snapshot over https say "tls": true, --tls-compare gives a plain and a
-# TLS row per run, two processes agree over mutual TLS, and URLs whose
-# scheme does not match the flags exit 2.
+# arguments exit 2 (IDs are hex as etcd prints them, with the words the
+# other tools use for a bad one); two processes (--role recv / --role
+# send) agree on stream and rtt, also with hex IDs of their own; and the
+# checker catches messages other than those sent (--corrupt-every): exit
+# 1 and "bad" above 0. Peer TLS (etcd's --peer-* flags, a PKI made here by
+# tests/tls/make_certs.sh): stream, rtt and a snapshot over https say
+# "tls": true, --tls-compare gives a plain and a TLS row per run, two
+# processes agree over mutual TLS, and URLs whose scheme does not match
+# the flags exit 2.
 #
 # usage: bench_options.sh PATH/TO/rafthttp-bench
 set -euo pipefail
@@ -199,6 +201,16 @@ expect_usage "bad URL" --role send --peer-url 127.0.0.1:1 \
   --listen http://127.0.0.1:2
 expect_usage "ID 0" --role send --peer-url http://127.0.0.1:1 \
   --listen http://127.0.0.1:2 --local-id 0
+# IDs are hex as etcd prints them (as rafthttp-node's and rafthttp-dump's),
+# with the same words for a bad one: no 0x, no decimal past 16 digits.
+expect_usage "0x ID" --role send --peer-url http://127.0.0.1:1 \
+  --listen http://127.0.0.1:2 --cluster-id 0x1000
+grep -qF -e "--cluster-id '0x1000': not a hex ID (1 to 16 hex digits)" \
+  "$work/bad.err" || fail "0x ID: not the hex ID error"
+expect_usage "decimal-looking ID" --role send --peer-url http://127.0.0.1:1 \
+  --listen http://127.0.0.1:2 --peer-id 18446744073709551615
+grep -qF "rafthttp-bench: --peer-id '18446744073709551615': not a hex ID" \
+  "$work/bad.err" || fail "decimal-looking ID: not the hex ID error"
 expect_usage "mixed external" --mode mixed --role send \
   --peer-url http://127.0.0.1:1 --listen http://127.0.0.1:2
 expect_usage "plot without sweep" --plot x.png
@@ -283,6 +295,17 @@ pair ext_rtt --mode rtt --count 100
 json_check ext_rtt-send 'j["delivered"] == 100 and j["bad"] == 0 and
   j["p50_us"] > 0'
 json_check ext_rtt-recv 'j["delivered"] == 100'
+
+# Hex IDs (as etcd prints them) on both sides: the sender is a1, the
+# receiver 0B2 (leading zero, upper case), the cluster ff.
+send_args=(--local-id a1 --peer-id 0B2)
+recv_args=(--local-id b2 --peer-id A1)
+pair ext_hex --count 1000 --cluster-id ff
+[ "$rc_send" = 0 ] && [ "$rc_recv" = 0 ] ||
+  fail "two-process stream, hex IDs: exit $rc_send (send), $rc_recv (recv)"
+json_check ext_hex-recv 'j["delivered"] == 1000 and j["bad"] == 0'
+send_args=()
+recv_args=()
 
 # The receiver process sees the corrupted messages.
 pair ext_corrupt --count 1000 --corrupt-every 250

@@ -100,9 +100,9 @@ static const char *const usage_text[] = {
     "                      https://... with the TLS flags)",
     "  --peer-url URL      where the other side listens (http or https, as",
     "                      --listen)",
-    "  --local-id ID --peer-id ID --cluster-id ID",
-    "                      decimal or 0x hex (defaults: sender 1, receiver",
-    "                      2, cluster 0x1000)",
+    "  --local-id HEX --peer-id HEX --cluster-id HEX",
+    "                      IDs in hex as etcd prints them, no 0x (defaults:",
+    "                      sender 1, receiver 2, cluster 1000)",
     "",
     "Options also take --name=VALUE. Exit status: 0 after a clean run, 1",
     "when a run failed, stalled or received messages other than those sent,",
@@ -122,14 +122,14 @@ static int bad_arg(const char *opt, const char *value, const char *why)
 }
 
 /* Digits only (strtoull would take a sign and leading blanks). */
-static int parse_u64(const char *opt, const char *s, int base, uint64_t *out)
+static int parse_u64(const char *opt, const char *s, uint64_t *out)
 {
     char *end = NULL;
     if (s[0] < '0' || s[0] > '9') {
         return bad_arg(opt, s, "not a number");
     }
     errno = 0;
-    unsigned long long v = strtoull(s, &end, base);
+    unsigned long long v = strtoull(s, &end, 10);
     if (end == s || *end != '\0' || errno == ERANGE) {
         return bad_arg(opt, s, "not a number");
     }
@@ -170,7 +170,7 @@ static int parse_bytes(const char *opt, const char *s, uint64_t *out)
     memcpy(digits, s, len);
     digits[len] = '\0';
     uint64_t v;
-    if (parse_u64(opt, digits, 10, &v) != 0) {
+    if (parse_u64(opt, digits, &v) != 0) {
         return -1;
     }
     if (v > (UINT64_MAX >> shift)) {
@@ -180,15 +180,10 @@ static int parse_bytes(const char *opt, const char *s, uint64_t *out)
     return 0;
 }
 
+/* Hex as etcd prints IDs, as rafthttp-node and rafthttp-dump take them. */
 static int parse_id(const char *opt, const char *s, uint64_t *id)
 {
-    if (parse_u64(opt, s, 0, id) != 0) {
-        return -1;
-    }
-    if (*id == 0) {
-        return bad_arg(opt, s, "the ID must not be 0");
-    }
-    return 0;
+    return cli_parse_id(PROG, opt, s, id);
 }
 
 static int parse_url(const char *opt, const char *s, const char **out)
@@ -250,7 +245,7 @@ static int opt_bulk_size(struct bench_opts *o, const char *v)
 
 static int opt_count(struct bench_opts *o, const char *v)
 {
-    if (parse_u64("--count", v, 10, &o->count) != 0) {
+    if (parse_u64("--count", v, &o->count) != 0) {
         return -1;
     }
     if (o->count == 0 || o->count > BENCH_MAX_COUNT) {
@@ -262,7 +257,7 @@ static int opt_count(struct bench_opts *o, const char *v)
 
 static int opt_window(struct bench_opts *o, const char *v)
 {
-    if (parse_u64("--window", v, 10, &o->window) != 0) {
+    if (parse_u64("--window", v, &o->window) != 0) {
         return -1;
     }
     if (o->window == 0 || o->window > BENCH_MAX_WINDOW) {
@@ -273,7 +268,7 @@ static int opt_window(struct bench_opts *o, const char *v)
 
 static int opt_corrupt_every(struct bench_opts *o, const char *v)
 {
-    if (parse_u64("--corrupt-every", v, 10, &o->corrupt_every) != 0) {
+    if (parse_u64("--corrupt-every", v, &o->corrupt_every) != 0) {
         return -1;
     }
     if (o->corrupt_every == 0) {

@@ -102,13 +102,7 @@ static int bad_arg(const char *opt, const char *value, const char *why)
 
 static int parse_id(const char *opt, const char *s, uint64_t *id)
 {
-    if (rafthttp_id_parse(s, id) != 0) {
-        return bad_arg(opt, s, "not a hex ID (1 to 16 hex digits)");
-    }
-    if (*id == 0) {
-        return bad_arg(opt, s, "the ID must not be 0");
-    }
-    return 0;
+    return cli_parse_id(PROG, opt, s, id);
 }
 
 static int parse_seconds(const char *opt, const char *s, uint64_t *out)
@@ -178,7 +172,7 @@ static int opt_peer(struct node_opts *o, const char *v)
     struct node_peer *p = &o->peers[o->n_peers];
     size_t id_len = (size_t)(eq - v);
     if (id_len >= sizeof(id)) {
-        return bad_arg(opt, v, "not a hex ID (1 to 16 hex digits)");
+        return bad_arg(opt, v, CLI_ID_WHY);
     }
     memcpy(id, v, id_len);
     id[id_len] = '\0';
@@ -235,7 +229,7 @@ static int opt_send_snapshot(struct node_opts *o, const char *v)
     }
     size_t id_len = (size_t)(eq - v);
     if (id_len >= sizeof(id)) {
-        return bad_arg(opt, v, "not a hex ID (1 to 16 hex digits)");
+        return bad_arg(opt, v, CLI_ID_WHY);
     }
     memcpy(id, v, id_len);
     id[id_len] = '\0';
