@@ -6,7 +6,8 @@
 # in node 2's --data-dir, and serves its metrics (--metrics-listen), which
 # are fetched while it runs; a third announces the etcd version it is given
 # at /version and stops cleanly on SIGTERM; bad arguments exit with status
-# 2 (IDs are hex as etcd prints them: 0x or a long decimal are refused).
+# 2 (IDs are hex as etcd prints them: 0x or a long decimal are refused);
+# --help and --version exit 0.
 #
 # usage: node_smoke.sh PATH/TO/rafthttp-node
 set -euo pipefail
@@ -283,5 +284,14 @@ rc=0
 "$node" --help >"$work/help.out" 2>&1 || rc=$?
 [ "$rc" = 0 ] || fail "--help: exit status $rc, want 0"
 grep -q '^usage: ' "$work/help.out" || fail "--help: no usage text"
+
+# --version: the program, the library's version, the etcd releases.
+rc=0
+"$node" --version >"$work/version.out" 2>&1 || rc=$?
+[ "$rc" = 0 ] || fail "--version: exit status $rc, want 0"
+grep -q '^rafthttp-node (rafthttp-c [0-9]*\.[0-9]*\.[0-9]*)$' \
+  "$work/version.out" || fail "--version: no name and library version"
+grep -q 'etcd 3.4 and 3.5' "$work/version.out" ||
+  fail "--version: no etcd versions"
 
 echo "node_smoke: ok"

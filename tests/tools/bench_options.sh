@@ -2,7 +2,8 @@
 # Behaviour of rafthttp-bench (never its speed): every mode in one process
 # with small counts gives one result that counts what it sent; --json
 # parses and has the spec's keys, --csv has one header and a row per run;
-# the sweep gives five stream rows and one rtt row (and a plot through
+# --version names the program, the library and the etcd releases; the
+# sweep gives five stream rows and one rtt row (and a plot through
 # gnuplot when it is installed, a clear error when it is not); bad
 # arguments exit 2 (IDs are hex as etcd prints them, with the words the
 # other tools use for a bad one); two processes (--role recv / --role
@@ -79,6 +80,11 @@ PY
 # ---------------------------------------------------------- one process
 run help 0 --help
 grep -q '^usage: ' "$work/help.out" || fail "--help: no usage text"
+run version 0 --version
+grep -q '^rafthttp-bench (rafthttp-c [0-9]*\.[0-9]*\.[0-9]*)$' \
+  "$work/version.out" || fail "--version: no name and library version"
+grep -q 'etcd 3.4 and 3.5' "$work/version.out" ||
+  fail "--version: no etcd versions"
 
 run stream 0 --mode stream --size 100 --count 20000 --json
 json_check stream 'j["mode"] == "stream" and j["role"] == "both" and

@@ -104,6 +104,10 @@ static const char *const usage_text[] = {
     "                      IDs in hex as etcd prints them, no 0x (defaults:",
     "                      sender 1, receiver 2, cluster 1000)",
     "",
+    "  --help              show this text",
+    "  --version           show the versions: this program's, and the etcd",
+    "                      releases it speaks to",
+    "",
     "Options also take --name=VALUE. Exit status: 0 after a clean run, 1",
     "when a run failed, stalled or received messages other than those sent,",
     "2 on bad arguments.",
@@ -427,6 +431,8 @@ static bool apply_switch(struct bench_opts *o, const char *arg)
 {
     if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
         o->help = true;
+    } else if (strcmp(arg, "--version") == 0) {
+        o->version = true;
     } else if (strcmp(arg, "--json") == 0) {
         o->format = FORMAT_JSON;
     } else if (strcmp(arg, "--csv") == 0) {
@@ -681,7 +687,7 @@ int bench_options_parse(struct bench_opts *o, int argc, char **argv)
             return -1;
         }
     }
-    if (o->help) {
+    if (o->help || o->version) {
         return 0;
     }
     if (json_and_csv) {

@@ -51,6 +51,7 @@ struct bench_opts {
     bool tls_compare;
     uint64_t corrupt_every; /* hidden: every Nth MsgApp gets a wrong index */
     bool help;              /* --help: nothing else was checked */
+    bool version;           /* --version: the same */
 };
 
 /*

@@ -83,6 +83,8 @@ static const char *const usage_text[] = {
     "                             do not match client certificates' SANs",
     "                             against their address (etcd's flag)",
     "  --help                     show this text",
+    "  --version                  show the versions: this program's, and",
+    "                             the etcd releases it speaks to",
     "",
     "Options also take --name=VALUE. Exit status: 0 after a clean stop,",
     "1 on a runtime error, 2 on bad arguments.",
@@ -435,6 +437,10 @@ static int parse_one(struct node_opts *o, int argc, char **argv, int *i)
         o->help = true;
         return 0;
     }
+    if (strcmp(arg, "--version") == 0) {
+        o->version = true;
+        return 0;
+    }
     if (arg[0] != '-') {
         return bad_arg(arg, NULL, "unexpected argument");
     }
@@ -554,5 +560,5 @@ int node_options_parse(struct node_opts *o, int argc, char **argv)
             return -1;
         }
     }
-    return o->help ? 0 : check_opts(o);
+    return o->help || o->version ? 0 : check_opts(o);
 }

@@ -48,6 +48,7 @@ struct node_opts {
     const char *server_version;  /* --etcd-version; NULL: the default */
     const char *cluster_version; /* --cluster-version; NULL: X.Y.0 */
     bool help;                   /* --help: nothing else was checked */
+    bool version;                /* --version: the same */
     /* etcd's cluster flags (cluster_opts.c); set id, cluster_id, peers. */
     const char *name;
     const char *initial_cluster;

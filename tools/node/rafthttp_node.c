@@ -85,6 +85,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/cli.h"
 #include "metrics_http.h"
 #include "membership.h"
 #include "options.h"
@@ -669,6 +670,10 @@ int main(int argc, char **argv)
     }
     if (n.opt.help) {
         node_options_usage(stdout);
+        return 0;
+    }
+    if (n.opt.version) {
+        cli_print_version(stdout, PROG);
         return 0;
     }
     if (node_snap_sender_init(&n.snap) != 0) {
