@@ -4,10 +4,11 @@
 # a summary that shows the peer active; meanwhile node 1 sends node 2 a
 # 3 MiB snapshot database (--send-snapshot), which must land byte for byte
 # in node 2's --data-dir, and serves its metrics (--metrics-listen), which
-# are fetched while it runs; a third announces the etcd version it is given
-# at /version and stops cleanly on SIGTERM; bad arguments exit with status
-# 2 (IDs are hex as etcd prints them: 0x or a long decimal are refused);
-# --help and --version exit 0.
+# are fetched while it runs (node 2 takes etcd's flag names); a third
+# listens at two URLs of one --listen-peer-urls, announces the etcd
+# version it is given at /version and stops cleanly on SIGTERM; bad
+# arguments exit with status 2 (IDs are hex as etcd prints them: 0x or a
+# long decimal are refused); --help and --version exit 0.
 #
 # usage: node_smoke.sh PATH/TO/rafthttp-node
 set -euo pipefail
@@ -120,7 +121,8 @@ wait_exit() {
 # Node 1 runs two seconds longer than node 2, so node 2 still sees node 1
 # active when it stops; node 1 then sees node 2 gone and reports it
 # was_active=true, active=false. Node 1 sends the snapshot as soon as it
-# sees node 2 active; its metrics are fetched while both run.
+# sees node 2 active; its metrics are fetched while both run. Node 2 is
+# given etcd's names for its flags.
 # Sets rc1 and rc2, and the code_* of fetch_metrics.
 run_pair() {
   local p1=$1 p2=$2
@@ -133,7 +135,9 @@ run_pair() {
     --metrics-listen http://127.0.0.1:0 >"$work/n1.out" 2>"$work/n1.err" &
   local pid1=$!
   pids+=("$pid1")
-  "$node" --id 2 --cluster-id 1000 --listen "http://127.0.0.1:$p2" \
+  "$node" --id 2 --cluster-id 1000 --listen-peer-urls "http://127.0.0.1:$p2" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$p2" \
+    --initial-cluster-state new \
     --peer "1=http://127.0.0.1:$p1" --duration 4 --status-interval 1 \
     --data-dir "$work/data2" >"$work/n2.out" 2>"$work/n2.err" &
   local pid2=$!
@@ -207,14 +211,24 @@ else
 fi
 
 # A lone node announces the etcd version it is given (/version, as etcd's
-# leader reads it) and stops cleanly on SIGTERM.
-read -r port1 _ < <(free_ports)
-"$node" --id 3 --cluster-id BEEF --listen "http://127.0.0.1:$port1" \
+# leader reads it) and stops cleanly on SIGTERM. It listens at two URLs
+# given as one etcd --listen-peer-urls list, and serves its metrics at
+# etcd's --listen-metrics-urls.
+read -r port1 port2 < <(free_ports)
+"$node" --id 3 --cluster-id BEEF \
+  --listen-peer-urls "http://127.0.0.1:$port1,http://127.0.0.1:$port2" \
+  --listen-metrics-urls http://127.0.0.1:0 --initial-cluster-state existing \
   --peer "4=http://127.0.0.1:1" --etcd-version 3.5.16 \
   --cluster-version 3.4.0 >"$work/n3.out" 2>"$work/n3.err" &
 pid3=$!
 pids+=("$pid3")
-sleep 1
+wait_line "$work/n3.out" '^metrics url=' 5 || true
+grep -q "^listen url=http://127.0.0.1:$port1 port=$port1\$" "$work/n3.out" &&
+  grep -q "^listen url=http://127.0.0.1:$port2 port=$port2\$" "$work/n3.out" ||
+  fail "--listen-peer-urls A,B: not listening at both"
+grep -q '^metrics url=http://127.0.0.1:[1-9][0-9]*$' "$work/n3.out" ||
+  fail "--listen-metrics-urls: no metrics URL"
+sleep 0.5
 code_version=$(http_get "http://127.0.0.1:$port1/version" "$work/version.json")
 if [ "$code_version" != skip ]; then
   [ "$code_version" = 200 ] || fail "GET /version: status $code_version"
@@ -279,6 +293,21 @@ expect_usage "bad metrics URL" --id 1 "${ok[@]}" \
   --metrics-listen 127.0.0.1:0
 expect_usage "bad etcd version" --id 1 "${ok[@]}" --etcd-version 3.5
 expect_usage "bad cluster version" --id 1 "${ok[@]}" --cluster-version v3
+# etcd's names: the option named is the one given.
+expect_usage "empty URL in --listen-peer-urls" --id 1 --cluster-id 1000 \
+  --listen-peer-urls "http://127.0.0.1:1,"
+grep -qF -e "--listen-peer-urls 'http://127.0.0.1:1,': empty URL" \
+  "$work/bad.err" || fail "--listen-peer-urls: not named in the error"
+expect_usage "bad URL in --initial-advertise-peer-urls" --id 1 "${ok[@]}" \
+  --initial-advertise-peer-urls "http://127.0.0.1:1,127.0.0.1:2"
+grep -qF -e "--initial-advertise-peer-urls '127.0.0.1:2': invalid URL" \
+  "$work/bad.err" || fail "--initial-advertise-peer-urls: not named"
+expect_usage "two --listen-metrics-urls" --id 1 "${ok[@]}" \
+  --listen-metrics-urls "http://127.0.0.1:0,http://127.0.0.1:1"
+expect_usage "bad --initial-cluster-state" --id 1 "${ok[@]}" \
+  --initial-cluster-state old
+grep -qF "want new or existing" "$work/bad.err" ||
+  fail "--initial-cluster-state old: no reason given"
 
 rc=0
 "$node" --help >"$work/help.out" 2>&1 || rc=$?

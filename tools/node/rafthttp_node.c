@@ -8,8 +8,9 @@
  *                      [--data-dir DIR] [--send-snapshot HEX=FILE]
  *                      [--metrics-listen URL] [--log-level LEVEL]
  *                      [--status-interval SECONDS] [--duration SECONDS]
- * (options.c has the details; bad arguments, and a --send-snapshot FILE
- * that cannot be opened, exit with status 2).
+ * (options.c has the details, and etcd's names for the flags; bad
+ * arguments, and a --send-snapshot FILE that cannot be opened, exit with
+ * status 2).
  *
  * Snapshots: --data-dir is the transport's snapshot directory; a snapshot
  * from a peer is saved there as <index as 16 hex digits>.snap.db, handed
