@@ -8,7 +8,8 @@
 # listens at two URLs of one --listen-peer-urls, announces the etcd
 # version it is given at /version and stops cleanly on SIGTERM; bad
 # arguments exit with status 2 (IDs are hex as etcd prints them: 0x or a
-# long decimal are refused); --help and --version exit 0.
+# long decimal are refused), as does a --data-dir that is not a
+# writable directory; --help and --version exit 0.
 #
 # usage: node_smoke.sh PATH/TO/rafthttp-node
 set -euo pipefail
@@ -293,6 +294,30 @@ expect_usage "bad metrics URL" --id 1 "${ok[@]}" \
   --metrics-listen 127.0.0.1:0
 expect_usage "bad etcd version" --id 1 "${ok[@]}" --etcd-version 3.5
 expect_usage "bad cluster version" --id 1 "${ok[@]}" --cluster-version v3
+# --data-dir must be (or become) a directory we can write in, checked at
+# start by writing DIR/.touch as etcd does.
+touch "$work/plain-file"
+expect_usage "--data-dir is a file" --id 1 "${ok[@]}" \
+  --data-dir "$work/plain-file"
+grep -qF -e "--data-dir '$work/plain-file': not a directory" "$work/bad.err" ||
+  fail "--data-dir is a file: not said"
+expect_usage "--data-dir under a file" --id 1 "${ok[@]}" \
+  --data-dir "$work/plain-file/snap"
+grep -qF "cannot create $work/plain-file/snap" "$work/bad.err" ||
+  fail "--data-dir under a file: not said"
+if [ "$(id -u)" != 0 ]; then
+  mkdir -p "$work/read-only"
+  chmod 0500 "$work/read-only"
+  expect_usage "--data-dir read-only" --id 1 "${ok[@]}" \
+    --data-dir "$work/read-only"
+  chmod 0700 "$work/read-only"
+elif [ -d /proc/self ]; then # root writes anywhere, but not in /proc
+  expect_usage "--data-dir read-only" --id 1 "${ok[@]}" --data-dir /proc/self
+fi
+grep -qF ": not writable: " "$work/bad.err" ||
+  fail "--data-dir read-only: not said"
+[ ! -e "$work/data1/.touch" ] || fail "--data-dir: .touch left behind"
+
 # etcd's names: the option named is the one given.
 expect_usage "empty URL in --listen-peer-urls" --id 1 --cluster-id 1000 \
   --listen-peer-urls "http://127.0.0.1:1,"

@@ -51,7 +51,9 @@ static const char *const usage_text[] = {
     "  --initial-cluster N=URL,.. and --peer: IDs computed as etcd does, and",
     "  --initial-cluster-token T  the members served at /members (default",
     "                             token: etcd-cluster)",
-    "  --data-dir DIR             snapshot directory, created if missing:",
+    "  --data-dir DIR             snapshot directory, created if missing",
+    "                             and checked writable at start (as etcd,",
+    "                             by writing and removing DIR/.touch):",
     "                             received snapshots are saved there as",
     "                             <16 hex digits of index>.snap.db (without",
     "                             it, snapshots from peers are refused)",
@@ -110,7 +112,9 @@ static const char *const usage_text[] = {
     "                             the etcd releases it speaks to",
     "",
     "Options also take --name=VALUE. Exit status: 0 after a clean stop,",
-    "1 on a runtime error, 2 on bad arguments.",
+    "1 on a runtime error, 2 on bad arguments (a --data-dir that is not a",
+    "writable directory, or a --send-snapshot FILE that cannot be read,",
+    "among them).",
 };
 
 void node_options_usage(FILE *out)
