@@ -3,7 +3,8 @@
 # loopback find each other, print status lines, stop on their own and print
 # a summary that shows the peer active; meanwhile node 1 sends node 2 a
 # 3 MiB snapshot database (--send-snapshot), which must land byte for byte
-# in node 2's --data-dir, and serves its metrics (--metrics-listen), which
+# in node 2's --data-dir, and serves its metrics (--metrics-listen; the
+# transport's, then the process_* ones of Go's Prometheus client), which
 # are fetched while it runs (node 2 takes etcd's flag names); a third
 # listens at two URLs of one --listen-peer-urls, announces the etcd
 # version it is given at /version and stops cleanly on SIGTERM; bad
@@ -205,6 +206,30 @@ else
     fail "/metrics has no etcd_network_active_peers"
   grep -qF 'etcd_network_snapshot_send_success{To="2"} 1' \
     "$work/metrics.txt" || fail "/metrics does not count the snapshot"
+  # Process metrics as Go's Prometheus client serves them, after the
+  # transport's: each with HELP, TYPE and a plausible value.
+  for m in process_cpu_seconds_total:counter process_max_fds:gauge \
+    process_open_fds:gauge process_resident_memory_bytes:gauge \
+    process_start_time_seconds:gauge process_virtual_memory_bytes:gauge; do
+    name=${m%%:*}
+    grep -q "^# HELP $name [A-Z]" "$work/metrics.txt" &&
+      grep -q "^# TYPE $name ${m#*:}\$" "$work/metrics.txt" &&
+      grep -qE "^$name [0-9]+(\.[0-9]+)?\$" "$work/metrics.txt" ||
+      fail "/metrics: no $name with HELP, TYPE and a value"
+  done
+  awk -v now="$(date +%s)" '
+    /^process_open_fds / && $2 < 3 { bad = bad " open_fds" }
+    /^process_max_fds / && $2 < 3 { bad = bad " max_fds" }
+    /^process_resident_memory_bytes / && $2 < 1e5 { bad = bad " rss" }
+    /^process_virtual_memory_bytes / && $2 < 1e5 { bad = bad " vsize" }
+    /^process_start_time_seconds / && ($2 < now - 600 || $2 > now + 5) {
+      bad = bad " start_time" }
+    /^process_/ && first_process == 0 { first_process = NR }
+    /^[a-z]/ && !/^process_/ { last_transport = NR }
+    END {
+      if (last_transport > first_process) bad = bad " order"
+      if (bad != "") { print "implausible:" bad; exit 1 }
+    }' "$work/metrics.txt" || fail "/metrics: process metrics implausible"
   [ "$code_leader" = 200 ] || fail "GET /v2/stats/leader: status $code_leader"
   grep -q '"leader":"1"' "$work/leader.json" ||
     fail "/v2/stats/leader does not name member 1"
