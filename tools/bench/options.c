@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../common/cli.h"
+#include "common/common.h"
 #include "rafthttp.h"
 
 #include "options.h"
@@ -67,10 +68,15 @@ static const char *const usage_text[] = {
     "  --sweep             stream mode at 64 B, 1 KiB, 16 KiB, 256 KiB and",
     "                      1 MiB, then one rtt run",
     "  --sweep-scale F     multiply the sweep's counts by F (default 1)",
-    "  --plot FILE.png     with --sweep: MB/s and msgs/s against size, by",
-    "                      gnuplot; the data stay in FILE.dat",
+    "  --plot FILE.png     with --sweep: MB/s and messages/s by entry size,",
+    "                      by gnuplot, axes from zero, titled with the",
+    "                      counts and the machine; the data stay in",
+    "                      FILE.dat, the script in FILE.gp",
     "  --plot-with CSV     add another sweep's CSV (e.g. gobench --csv) to",
-    "                      the plot, labelled by its impl column",
+    "                      the plot, named by its impl column: go (or",
+    "                      go-X.Y.Z) is \"etcd [X.Y.Z] rafthttp (Go)\"",
+    "  --plot-with-version X.Y.Z",
+    "                      the etcd version of --plot-with's go rows",
     "",
     "Peer TLS (etcd's flags; with them every run is over https, and in one",
     "process both members present the same certificate):",
@@ -328,6 +334,16 @@ static int opt_plot(struct bench_opts *o, const char *v)
     return 0;
 }
 
+static int opt_plot_with_version(struct bench_opts *o, const char *v)
+{
+    struct rh_semver sv;
+    if (rh_semver_parse(v, &sv) != 0) {
+        return bad_arg("--plot-with-version", v, "not a version (want X.Y.Z)");
+    }
+    o->plot_with_version = v;
+    return 0;
+}
+
 static int opt_plot_with(struct bench_opts *o, const char *v)
 {
     if (v[0] == '\0') {
@@ -415,6 +431,7 @@ static const struct bench_option options[] = {
     {"--sweep-scale", opt_sweep_scale, false},
     {"--plot", opt_plot, false},
     {"--plot-with", opt_plot_with, false},
+    {"--plot-with-version", opt_plot_with_version, false},
     {"--peer-cert-file", opt_peer_cert_file, false},
     {"--peer-key-file", opt_peer_key_file, false},
     {"--peer-trusted-ca-file", opt_peer_trusted_ca_file, false},
@@ -627,6 +644,10 @@ static int check_sweep(const struct bench_opts *o)
     }
     if (o->plot_with != NULL && o->plot == NULL) {
         return bad_arg("--plot-with", o->plot_with, "needs --plot");
+    }
+    if (o->plot_with_version != NULL && o->plot_with == NULL) {
+        return bad_arg("--plot-with-version", o->plot_with_version,
+                       "needs --plot-with");
     }
     if (o->sweep && o->mode != MODE_STREAM) {
         return bad_arg("--sweep", NULL,
