@@ -62,4 +62,4 @@ bench bench-sweep --sweep --sweep-scale 0.3 --plot "$logs/throughput.png"
 bench bench-snapshot --mode snapshot --size 268435456
 
 echo "== the demo's logs and outputs are in $logs"
-ls "$logs" "$logs/cluster" | sed 's/^/   /'
+find "$logs" -type f | sort | sed "s|^$logs/|   |"
