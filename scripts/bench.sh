@@ -13,8 +13,9 @@
 #   c-sweep.csv go-sweep.csv   stream 64 B .. 1 MiB and rtt, one process
 #   pipeline.csv rtt.csv snapshot.csv mixed.csv
 #   cross.csv                  two processes, C/Go x C/Go, both sides' rows
-#   throughput.png (+ .dat)    a fresh C sweep (plot-c-sweep.csv) against
-#                              the Go sweep's medians (go-sweep-medians.csv)
+#   throughput.png (+ .dat,    a fresh C sweep (plot-c-sweep.csv) against
+#     .gp: data, script)       the Go sweep's medians (go-sweep-medians.csv),
+#                              named with the etcd version gobench builds on
 #   disk.txt machine.txt       where and on what it ran
 #   summary.md                 median tables (scripts/bench_summary.py)
 #   logs/                      the build log, every run's stderr
@@ -56,7 +57,7 @@ if [ -n "${TMPDIR:-}" ] && [ ${#TMPDIR} -lt 32 ]; then snapdir=$TMPDIR; fi
 
 rm -rf "$out/logs"
 rm -f "$out"/*.csv "$out"/*.txt "$out"/summary.md "$out"/throughput.png \
-  "$out"/throughput.dat
+  "$out"/throughput.dat "$out"/throughput.gp
 mkdir -p "$out/logs"
 t_start=$(date +%s)
 
@@ -220,6 +221,13 @@ plot_with=()
 if $have_go; then
   "${summary[@]}" medians "$out/go-sweep.csv" >"$out/go-sweep-medians.csv"
   plot_with=(--plot-with "$out/go-sweep-medians.csv")
+  # gobench is built on Debian's golang-etcd-server-dev: its upstream
+  # version (epoch and Debian revision cut) names the Go line.
+  go_etcd=$(dpkg-query -W -f='${Version}' golang-etcd-server-dev \
+    2>/dev/null | sed 's/^[0-9]*://; s/[-+~].*//') || go_etcd=
+  if [ -n "$go_etcd" ]; then
+    plot_with+=(--plot-with-version "$go_etcd")
+  fi
 fi
 run plot-c-sweep.csv "plot-sweep" $((tmo * 3)) -- \
   "$C" --sweep --csv --plot "$out/throughput.png" "${plot_with[@]}"

@@ -3,10 +3,14 @@
 # loopback find each other, print status lines, stop on their own and print
 # a summary that shows the peer active; meanwhile node 1 sends node 2 a
 # 3 MiB snapshot database (--send-snapshot), which must land byte for byte
-# in node 2's --data-dir, and serves its metrics (--metrics-listen), which
-# are fetched while it runs; a third announces the etcd version it is given
-# at /version and stops cleanly on SIGTERM; bad arguments exit with status
-# 2.
+# in node 2's --data-dir, and serves its metrics (--metrics-listen; the
+# transport's, then the process_* ones of Go's Prometheus client), which
+# are fetched while it runs (node 2 takes etcd's flag names); a third
+# listens at two URLs of one --listen-peer-urls, announces the etcd
+# version it is given at /version and stops cleanly on SIGTERM; bad
+# arguments exit with status 2 (IDs are hex as etcd prints them: 0x or a
+# long decimal are refused), as does a --data-dir that is not a
+# writable directory; --help and --version exit 0.
 #
 # usage: node_smoke.sh PATH/TO/rafthttp-node
 set -euo pipefail
@@ -119,7 +123,8 @@ wait_exit() {
 # Node 1 runs two seconds longer than node 2, so node 2 still sees node 1
 # active when it stops; node 1 then sees node 2 gone and reports it
 # was_active=true, active=false. Node 1 sends the snapshot as soon as it
-# sees node 2 active; its metrics are fetched while both run.
+# sees node 2 active; its metrics are fetched while both run. Node 2 is
+# given etcd's names for its flags.
 # Sets rc1 and rc2, and the code_* of fetch_metrics.
 run_pair() {
   local p1=$1 p2=$2
@@ -132,7 +137,9 @@ run_pair() {
     --metrics-listen http://127.0.0.1:0 >"$work/n1.out" 2>"$work/n1.err" &
   local pid1=$!
   pids+=("$pid1")
-  "$node" --id 2 --cluster-id 1000 --listen "http://127.0.0.1:$p2" \
+  "$node" --id 2 --cluster-id 1000 --listen-peer-urls "http://127.0.0.1:$p2" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$p2" \
+    --initial-cluster-state new \
     --peer "1=http://127.0.0.1:$p1" --duration 4 --status-interval 1 \
     --data-dir "$work/data2" >"$work/n2.out" 2>"$work/n2.err" &
   local pid2=$!
@@ -199,6 +206,30 @@ else
     fail "/metrics has no etcd_network_active_peers"
   grep -qF 'etcd_network_snapshot_send_success{To="2"} 1' \
     "$work/metrics.txt" || fail "/metrics does not count the snapshot"
+  # Process metrics as Go's Prometheus client serves them, after the
+  # transport's: each with HELP, TYPE and a plausible value.
+  for m in process_cpu_seconds_total:counter process_max_fds:gauge \
+    process_open_fds:gauge process_resident_memory_bytes:gauge \
+    process_start_time_seconds:gauge process_virtual_memory_bytes:gauge; do
+    name=${m%%:*}
+    grep -q "^# HELP $name [A-Z]" "$work/metrics.txt" &&
+      grep -q "^# TYPE $name ${m#*:}\$" "$work/metrics.txt" &&
+      grep -qE "^$name [0-9]+(\.[0-9]+)?\$" "$work/metrics.txt" ||
+      fail "/metrics: no $name with HELP, TYPE and a value"
+  done
+  awk -v now="$(date +%s)" '
+    /^process_open_fds / && $2 < 3 { bad = bad " open_fds" }
+    /^process_max_fds / && $2 < 3 { bad = bad " max_fds" }
+    /^process_resident_memory_bytes / && $2 < 1e5 { bad = bad " rss" }
+    /^process_virtual_memory_bytes / && $2 < 1e5 { bad = bad " vsize" }
+    /^process_start_time_seconds / && ($2 < now - 600 || $2 > now + 5) {
+      bad = bad " start_time" }
+    /^process_/ && first_process == 0 { first_process = NR }
+    /^[a-z]/ && !/^process_/ { last_transport = NR }
+    END {
+      if (last_transport > first_process) bad = bad " order"
+      if (bad != "") { print "implausible:" bad; exit 1 }
+    }' "$work/metrics.txt" || fail "/metrics: process metrics implausible"
   [ "$code_leader" = 200 ] || fail "GET /v2/stats/leader: status $code_leader"
   grep -q '"leader":"1"' "$work/leader.json" ||
     fail "/v2/stats/leader does not name member 1"
@@ -206,14 +237,24 @@ else
 fi
 
 # A lone node announces the etcd version it is given (/version, as etcd's
-# leader reads it) and stops cleanly on SIGTERM.
-read -r port1 _ < <(free_ports)
-"$node" --id 3 --cluster-id 1000 --listen "http://127.0.0.1:$port1" \
+# leader reads it) and stops cleanly on SIGTERM. It listens at two URLs
+# given as one etcd --listen-peer-urls list, and serves its metrics at
+# etcd's --listen-metrics-urls.
+read -r port1 port2 < <(free_ports)
+"$node" --id 3 --cluster-id BEEF \
+  --listen-peer-urls "http://127.0.0.1:$port1,http://127.0.0.1:$port2" \
+  --listen-metrics-urls http://127.0.0.1:0 --initial-cluster-state existing \
   --peer "4=http://127.0.0.1:1" --etcd-version 3.5.16 \
   --cluster-version 3.4.0 >"$work/n3.out" 2>"$work/n3.err" &
 pid3=$!
 pids+=("$pid3")
-sleep 1
+wait_line "$work/n3.out" '^metrics url=' 5 || true
+grep -q "^listen url=http://127.0.0.1:$port1 port=$port1\$" "$work/n3.out" &&
+  grep -q "^listen url=http://127.0.0.1:$port2 port=$port2\$" "$work/n3.out" ||
+  fail "--listen-peer-urls A,B: not listening at both"
+grep -q '^metrics url=http://127.0.0.1:[1-9][0-9]*$' "$work/n3.out" ||
+  fail "--listen-metrics-urls: no metrics URL"
+sleep 0.5
 code_version=$(http_get "http://127.0.0.1:$port1/version" "$work/version.json")
 if [ "$code_version" != skip ]; then
   [ "$code_version" = 200 ] || fail "GET /version: status $code_version"
@@ -227,6 +268,8 @@ wait_exit "$pid3" 30 || rc3=$?
 [ "$rc3" = 0 ] || fail "SIGTERM: exit status $rc3, want 0"
 grep -q '^summary member=3 .* stopped_by=SIGTERM' "$work/n3.out" ||
   fail "SIGTERM: no summary"
+grep -q '^start member=3 cluster=beef ' "$work/n3.out" ||
+  fail "--cluster-id BEEF is not the hex ID beef"
 
 # expect_usage WHAT ARGS...: exit status 2 and a message on stderr.
 expect_usage() {
@@ -241,6 +284,19 @@ ok=(--cluster-id 1000 --listen http://127.0.0.1:1)
 expect_usage "unknown option" --id 1 "${ok[@]}" --frobnicate
 expect_usage "missing value" --id 1 "${ok[@]}" --peer
 expect_usage "bad hex ID" --id xyz "${ok[@]}"
+# IDs are hex as etcd prints them: no 0x, and a decimal number past 16
+# digits is refused with the words every tool uses.
+expect_usage "0x ID" --id 0x1 "${ok[@]}"
+grep -qF "rafthttp-node: --id '0x1': not a hex ID (1 to 16 hex digits)" \
+  "$work/bad.err" || fail "0x ID: not the hex ID error"
+expect_usage "decimal-looking ID" --id 1 --listen http://127.0.0.1:1 \
+  --cluster-id 18446744073709551615
+grep -qF "rafthttp-node: --cluster-id '18446744073709551615': not a hex ID" \
+  "$work/bad.err" || fail "decimal-looking ID: not the hex ID error"
+expect_usage "decimal-looking peer ID" --id 1 "${ok[@]}" \
+  --peer 99999999999999999=http://127.0.0.1:2
+grep -qF "'99999999999999999': not a hex ID" "$work/bad.err" ||
+  fail "decimal-looking peer ID: not the hex ID error"
 expect_usage "ID 0" --id 0 "${ok[@]}"
 expect_usage "missing --id" "${ok[@]}"
 expect_usage "invalid URL" --id 1 --cluster-id 1000 --listen 127.0.0.1:1
@@ -263,10 +319,58 @@ expect_usage "bad metrics URL" --id 1 "${ok[@]}" \
   --metrics-listen 127.0.0.1:0
 expect_usage "bad etcd version" --id 1 "${ok[@]}" --etcd-version 3.5
 expect_usage "bad cluster version" --id 1 "${ok[@]}" --cluster-version v3
+# --data-dir must be (or become) a directory we can write in, checked at
+# start by writing DIR/.touch as etcd does.
+touch "$work/plain-file"
+expect_usage "--data-dir is a file" --id 1 "${ok[@]}" \
+  --data-dir "$work/plain-file"
+grep -qF -e "--data-dir '$work/plain-file': not a directory" "$work/bad.err" ||
+  fail "--data-dir is a file: not said"
+expect_usage "--data-dir under a file" --id 1 "${ok[@]}" \
+  --data-dir "$work/plain-file/snap"
+grep -qF "cannot create $work/plain-file/snap" "$work/bad.err" ||
+  fail "--data-dir under a file: not said"
+if [ "$(id -u)" != 0 ]; then
+  mkdir -p "$work/read-only"
+  chmod 0500 "$work/read-only"
+  expect_usage "--data-dir read-only" --id 1 "${ok[@]}" \
+    --data-dir "$work/read-only"
+  chmod 0700 "$work/read-only"
+elif [ -d /proc/self ]; then # root writes anywhere, but not in /proc
+  expect_usage "--data-dir read-only" --id 1 "${ok[@]}" --data-dir /proc/self
+fi
+grep -qF ": not writable: " "$work/bad.err" ||
+  fail "--data-dir read-only: not said"
+[ ! -e "$work/data1/.touch" ] || fail "--data-dir: .touch left behind"
+
+# etcd's names: the option named is the one given.
+expect_usage "empty URL in --listen-peer-urls" --id 1 --cluster-id 1000 \
+  --listen-peer-urls "http://127.0.0.1:1,"
+grep -qF -e "--listen-peer-urls 'http://127.0.0.1:1,': empty URL" \
+  "$work/bad.err" || fail "--listen-peer-urls: not named in the error"
+expect_usage "bad URL in --initial-advertise-peer-urls" --id 1 "${ok[@]}" \
+  --initial-advertise-peer-urls "http://127.0.0.1:1,127.0.0.1:2"
+grep -qF -e "--initial-advertise-peer-urls '127.0.0.1:2': invalid URL" \
+  "$work/bad.err" || fail "--initial-advertise-peer-urls: not named"
+expect_usage "two --listen-metrics-urls" --id 1 "${ok[@]}" \
+  --listen-metrics-urls "http://127.0.0.1:0,http://127.0.0.1:1"
+expect_usage "bad --initial-cluster-state" --id 1 "${ok[@]}" \
+  --initial-cluster-state old
+grep -qF "want new or existing" "$work/bad.err" ||
+  fail "--initial-cluster-state old: no reason given"
 
 rc=0
 "$node" --help >"$work/help.out" 2>&1 || rc=$?
 [ "$rc" = 0 ] || fail "--help: exit status $rc, want 0"
 grep -q '^usage: ' "$work/help.out" || fail "--help: no usage text"
+
+# --version: the program, the library's version, the etcd releases.
+rc=0
+"$node" --version >"$work/version.out" 2>&1 || rc=$?
+[ "$rc" = 0 ] || fail "--version: exit status $rc, want 0"
+grep -q '^rafthttp-node (rafthttp-c [0-9]*\.[0-9]*\.[0-9]*)$' \
+  "$work/version.out" || fail "--version: no name and library version"
+grep -q 'etcd 3.4 and 3.5' "$work/version.out" ||
+  fail "--version: no etcd versions"
 
 echo "node_smoke: ok"

@@ -2,15 +2,20 @@
 # Behaviour of rafthttp-bench (never its speed): every mode in one process
 # with small counts gives one result that counts what it sent; --json
 # parses and has the spec's keys, --csv has one header and a row per run;
-# the sweep gives five stream rows and one rtt row (and a plot through
-# gnuplot when it is installed, a clear error when it is not); bad
-# arguments exit 2; two processes (--role recv / --role send) agree on
-# stream and rtt; and the checker catches messages other than those sent
-# (--corrupt-every): exit 1 and "bad" above 0. Peer TLS (etcd's --peer-*
-# flags, a PKI made here by tests/tls/make_certs.sh): stream, rtt and a
-# snapshot over https say "tls": true, --tls-compare gives a plain and a
-# TLS row per run, two processes agree over mutual TLS, and URLs whose
-# scheme does not match the flags exit 2.
+# --version names the program, the library and the etcd releases; the
+# sweep gives five stream rows and one rtt row (and a plot through
+# gnuplot when it is installed, a clear error when it is not; its script
+# names the implementations in full, gives the scale and the machine and
+# starts the value axes at zero); bad
+# arguments exit 2 (IDs are hex as etcd prints them, with the words the
+# other tools use for a bad one); two processes (--role recv / --role
+# send) agree on stream and rtt, also with hex IDs of their own; and the
+# checker catches messages other than those sent (--corrupt-every): exit
+# 1 and "bad" above 0. Peer TLS (etcd's --peer-* flags, a PKI made here by
+# tests/tls/make_certs.sh): stream, rtt and a snapshot over https say
+# "tls": true, --tls-compare gives a plain and a TLS row per run, two
+# processes agree over mutual TLS, and URLs whose scheme does not match
+# the flags exit 2.
 #
 # usage: bench_options.sh PATH/TO/rafthttp-bench
 set -euo pipefail
@@ -77,6 +82,11 @@ PY
 # ---------------------------------------------------------- one process
 run help 0 --help
 grep -q '^usage: ' "$work/help.out" || fail "--help: no usage text"
+run version 0 --version
+grep -q '^rafthttp-bench (rafthttp-c [0-9]*\.[0-9]*\.[0-9]*)$' \
+  "$work/version.out" || fail "--version: no name and library version"
+grep -q 'etcd 3.4 and 3.5' "$work/version.out" ||
+  fail "--version: no etcd versions"
 
 run stream 0 --mode stream --size 100 --count 20000 --json
 json_check stream 'j["mode"] == "stream" and j["role"] == "both" and
@@ -157,6 +167,22 @@ PATH="$work/empty-path" "$bench" --sweep --sweep-scale 0.001 \
 grep -q 'needs gnuplot' "$work/noplot.err" ||
   fail "--plot without gnuplot: no clear message"
 [ -s "$work/none.dat" ] || fail "--plot without gnuplot: no data file"
+[ -s "$work/none.gp" ] || fail "--plot without gnuplot: no gnuplot script"
+
+# The plot's script (FILE.gp, kept beside the PNG) names the
+# implementations in full, states the run's scale and the machine, and
+# starts every value axis at zero (linear; sizes are categories).
+gp=$work/none.gp
+grep -qF "title 'rafthttp-c'" "$gp" || fail "plot: no series 'rafthttp-c'"
+grep -qF 'rafthttp-c, sweep scale 0.001: 64 B x 2000, 1 KiB x 1000, ' "$gp" ||
+  fail "plot: the title does not give the sweep scale and counts"
+grep -qE 'machine: .+, [0-9]+ CPUs?"' "$gp" ||
+  fail "plot: the title does not name the machine"
+[ "$(grep -c '^set yrange \[0:\*\]$' "$gp")" = 2 ] ||
+  fail "plot: the value axes do not both start at zero"
+grep -q 'logscale' "$gp" && fail "plot: a log axis cannot start at zero"
+grep -qF "set xtics ('64 B' 0, '1 KiB' 1, '16 KiB' 2, '256 KiB' 3, '1 MiB' 4)" \
+  "$gp" || fail "plot: the sizes are not the x axis's categories"
 
 if command -v gnuplot >/dev/null 2>&1; then
   printf 'impl,mode,size,msgs_per_s,mb_per_s\ngo,stream,64,1000,0.064\n' \
@@ -167,7 +193,23 @@ if command -v gnuplot >/dev/null 2>&1; then
   [ -s "$work/sweep.png" ] || fail "--plot: no PNG"
   [ "$(head -c 4 "$work/sweep.png" | od -An -tx1 | tr -d ' ')" = 89504e47 ] ||
     fail "--plot: not a PNG"
-  grep -q '^# go$' "$work/sweep.dat" || fail "--plot-with: no go series"
+  grep -q '^# etcd rafthttp (Go)$' "$work/sweep.dat" ||
+    fail "--plot-with: impl go is not named etcd rafthttp (Go)"
+  grep -qF "title 'etcd rafthttp (Go)'" "$work/sweep.gp" ||
+    fail "--plot-with: no series 'etcd rafthttp (Go)' in the script"
+  # The etcd version, from a flag or from the impl column.
+  run plot_version 0 --sweep --count 100 --plot "$work/v.png" \
+    --plot-with "$work/other.csv" --plot-with-version 3.4.23
+  grep -qF "title 'etcd 3.4.23 rafthttp (Go)'" "$work/v.gp" ||
+    fail "--plot-with-version: not in the series name"
+  grep -qF 'rafthttp-c, --count 100: 100 messages per size' "$work/v.gp" ||
+    fail "plot: the title does not give --count"
+  sed 's/^go,/go-3.4.23,/' "$work/other.csv" >"$work/other-v.csv"
+  run plot_impl_version 0 --sweep --count 100 --plot "$work/iv.png" \
+    --plot-with "$work/other-v.csv"
+  grep -qF "title 'etcd 3.4.23 rafthttp (Go)'" "$work/iv.gp" ||
+    fail "--plot-with: impl go-3.4.23 not named etcd 3.4.23 rafthttp (Go)"
+  [ -s "$work/iv.png" ] || fail "--plot: no PNG"
 else
   echo "bench_options: gnuplot not installed: --plot PNG check skipped" >&2
 fi
@@ -199,9 +241,23 @@ expect_usage "bad URL" --role send --peer-url 127.0.0.1:1 \
   --listen http://127.0.0.1:2
 expect_usage "ID 0" --role send --peer-url http://127.0.0.1:1 \
   --listen http://127.0.0.1:2 --local-id 0
+# IDs are hex as etcd prints them (as rafthttp-node's and rafthttp-dump's),
+# with the same words for a bad one: no 0x, no decimal past 16 digits.
+expect_usage "0x ID" --role send --peer-url http://127.0.0.1:1 \
+  --listen http://127.0.0.1:2 --cluster-id 0x1000
+grep -qF -e "--cluster-id '0x1000': not a hex ID (1 to 16 hex digits)" \
+  "$work/bad.err" || fail "0x ID: not the hex ID error"
+expect_usage "decimal-looking ID" --role send --peer-url http://127.0.0.1:1 \
+  --listen http://127.0.0.1:2 --peer-id 18446744073709551615
+grep -qF "rafthttp-bench: --peer-id '18446744073709551615': not a hex ID" \
+  "$work/bad.err" || fail "decimal-looking ID: not the hex ID error"
 expect_usage "mixed external" --mode mixed --role send \
   --peer-url http://127.0.0.1:1 --listen http://127.0.0.1:2
 expect_usage "plot without sweep" --plot x.png
+expect_usage "plot version without plot-with" --sweep --plot x.png \
+  --plot-with-version 3.4.23
+expect_usage "bad plot version" --sweep --plot x.png --plot-with x.csv \
+  --plot-with-version 3.4
 expect_usage "sweep scale 0" --sweep --sweep-scale 0
 expect_usage "snapshot count" --mode snapshot --count 3
 
@@ -283,6 +339,17 @@ pair ext_rtt --mode rtt --count 100
 json_check ext_rtt-send 'j["delivered"] == 100 and j["bad"] == 0 and
   j["p50_us"] > 0'
 json_check ext_rtt-recv 'j["delivered"] == 100'
+
+# Hex IDs (as etcd prints them) on both sides: the sender is a1, the
+# receiver 0B2 (leading zero, upper case), the cluster ff.
+send_args=(--local-id a1 --peer-id 0B2)
+recv_args=(--local-id b2 --peer-id A1)
+pair ext_hex --count 1000 --cluster-id ff
+[ "$rc_send" = 0 ] && [ "$rc_recv" = 0 ] ||
+  fail "two-process stream, hex IDs: exit $rc_send (send), $rc_recv (recv)"
+json_check ext_hex-recv 'j["delivered"] == 1000 and j["bad"] == 0'
+send_args=()
+recv_args=()
 
 # The receiver process sees the corrupted messages.
 pair ext_corrupt --count 1000 --corrupt-every 250

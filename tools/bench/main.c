@@ -11,6 +11,7 @@
  */
 #include <stdio.h>
 
+#include "../common/cli.h"
 #include "options.h"
 #include "run.h"
 #include "sweep.h"
@@ -23,6 +24,10 @@ int main(int argc, char **argv)
     }
     if (o.help) {
         bench_options_usage(stdout);
+        return EXIT_OK;
+    }
+    if (o.version) {
+        cli_print_version(stdout, PROG);
         return EXIT_OK;
     }
     if (o.sweep) {

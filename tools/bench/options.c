@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../common/cli.h"
+#include "common/common.h"
 #include "rafthttp.h"
 
 #include "options.h"
@@ -67,10 +68,15 @@ static const char *const usage_text[] = {
     "  --sweep             stream mode at 64 B, 1 KiB, 16 KiB, 256 KiB and",
     "                      1 MiB, then one rtt run",
     "  --sweep-scale F     multiply the sweep's counts by F (default 1)",
-    "  --plot FILE.png     with --sweep: MB/s and msgs/s against size, by",
-    "                      gnuplot; the data stay in FILE.dat",
+    "  --plot FILE.png     with --sweep: MB/s and messages/s by entry size,",
+    "                      by gnuplot, axes from zero, titled with the",
+    "                      counts and the machine; the data stay in",
+    "                      FILE.dat, the script in FILE.gp",
     "  --plot-with CSV     add another sweep's CSV (e.g. gobench --csv) to",
-    "                      the plot, labelled by its impl column",
+    "                      the plot, named by its impl column: go (or",
+    "                      go-X.Y.Z) is \"etcd [X.Y.Z] rafthttp (Go)\"",
+    "  --plot-with-version X.Y.Z",
+    "                      the etcd version of --plot-with's go rows",
     "",
     "Peer TLS (etcd's flags; with them every run is over https, and in one",
     "process both members present the same certificate):",
@@ -100,9 +106,13 @@ static const char *const usage_text[] = {
     "                      https://... with the TLS flags)",
     "  --peer-url URL      where the other side listens (http or https, as",
     "                      --listen)",
-    "  --local-id ID --peer-id ID --cluster-id ID",
-    "                      decimal or 0x hex (defaults: sender 1, receiver",
-    "                      2, cluster 0x1000)",
+    "  --local-id HEX --peer-id HEX --cluster-id HEX",
+    "                      IDs in hex as etcd prints them, no 0x (defaults:",
+    "                      sender 1, receiver 2, cluster 1000)",
+    "",
+    "  --help              show this text",
+    "  --version           show the versions: this program's, and the etcd",
+    "                      releases it speaks to",
     "",
     "Options also take --name=VALUE. Exit status: 0 after a clean run, 1",
     "when a run failed, stalled or received messages other than those sent,",
@@ -122,14 +132,14 @@ static int bad_arg(const char *opt, const char *value, const char *why)
 }
 
 /* Digits only (strtoull would take a sign and leading blanks). */
-static int parse_u64(const char *opt, const char *s, int base, uint64_t *out)
+static int parse_u64(const char *opt, const char *s, uint64_t *out)
 {
     char *end = NULL;
     if (s[0] < '0' || s[0] > '9') {
         return bad_arg(opt, s, "not a number");
     }
     errno = 0;
-    unsigned long long v = strtoull(s, &end, base);
+    unsigned long long v = strtoull(s, &end, 10);
     if (end == s || *end != '\0' || errno == ERANGE) {
         return bad_arg(opt, s, "not a number");
     }
@@ -170,7 +180,7 @@ static int parse_bytes(const char *opt, const char *s, uint64_t *out)
     memcpy(digits, s, len);
     digits[len] = '\0';
     uint64_t v;
-    if (parse_u64(opt, digits, 10, &v) != 0) {
+    if (parse_u64(opt, digits, &v) != 0) {
         return -1;
     }
     if (v > (UINT64_MAX >> shift)) {
@@ -180,15 +190,10 @@ static int parse_bytes(const char *opt, const char *s, uint64_t *out)
     return 0;
 }
 
+/* Hex as etcd prints IDs, as rafthttp-node and rafthttp-dump take them. */
 static int parse_id(const char *opt, const char *s, uint64_t *id)
 {
-    if (parse_u64(opt, s, 0, id) != 0) {
-        return -1;
-    }
-    if (*id == 0) {
-        return bad_arg(opt, s, "the ID must not be 0");
-    }
-    return 0;
+    return cli_parse_id(PROG, opt, s, id);
 }
 
 static int parse_url(const char *opt, const char *s, const char **out)
@@ -250,7 +255,7 @@ static int opt_bulk_size(struct bench_opts *o, const char *v)
 
 static int opt_count(struct bench_opts *o, const char *v)
 {
-    if (parse_u64("--count", v, 10, &o->count) != 0) {
+    if (parse_u64("--count", v, &o->count) != 0) {
         return -1;
     }
     if (o->count == 0 || o->count > BENCH_MAX_COUNT) {
@@ -262,7 +267,7 @@ static int opt_count(struct bench_opts *o, const char *v)
 
 static int opt_window(struct bench_opts *o, const char *v)
 {
-    if (parse_u64("--window", v, 10, &o->window) != 0) {
+    if (parse_u64("--window", v, &o->window) != 0) {
         return -1;
     }
     if (o->window == 0 || o->window > BENCH_MAX_WINDOW) {
@@ -273,7 +278,7 @@ static int opt_window(struct bench_opts *o, const char *v)
 
 static int opt_corrupt_every(struct bench_opts *o, const char *v)
 {
-    if (parse_u64("--corrupt-every", v, 10, &o->corrupt_every) != 0) {
+    if (parse_u64("--corrupt-every", v, &o->corrupt_every) != 0) {
         return -1;
     }
     if (o->corrupt_every == 0) {
@@ -326,6 +331,16 @@ static int opt_plot(struct bench_opts *o, const char *v)
         return bad_arg("--plot", v, "empty file name");
     }
     o->plot = v;
+    return 0;
+}
+
+static int opt_plot_with_version(struct bench_opts *o, const char *v)
+{
+    struct rh_semver sv;
+    if (rh_semver_parse(v, &sv) != 0) {
+        return bad_arg("--plot-with-version", v, "not a version (want X.Y.Z)");
+    }
+    o->plot_with_version = v;
     return 0;
 }
 
@@ -416,6 +431,7 @@ static const struct bench_option options[] = {
     {"--sweep-scale", opt_sweep_scale, false},
     {"--plot", opt_plot, false},
     {"--plot-with", opt_plot_with, false},
+    {"--plot-with-version", opt_plot_with_version, false},
     {"--peer-cert-file", opt_peer_cert_file, false},
     {"--peer-key-file", opt_peer_key_file, false},
     {"--peer-trusted-ca-file", opt_peer_trusted_ca_file, false},
@@ -432,6 +448,8 @@ static bool apply_switch(struct bench_opts *o, const char *arg)
 {
     if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
         o->help = true;
+    } else if (strcmp(arg, "--version") == 0) {
+        o->version = true;
     } else if (strcmp(arg, "--json") == 0) {
         o->format = FORMAT_JSON;
     } else if (strcmp(arg, "--csv") == 0) {
@@ -627,6 +645,10 @@ static int check_sweep(const struct bench_opts *o)
     if (o->plot_with != NULL && o->plot == NULL) {
         return bad_arg("--plot-with", o->plot_with, "needs --plot");
     }
+    if (o->plot_with_version != NULL && o->plot_with == NULL) {
+        return bad_arg("--plot-with-version", o->plot_with_version,
+                       "needs --plot-with");
+    }
     if (o->sweep && o->mode != MODE_STREAM) {
         return bad_arg("--sweep", NULL,
                        "runs stream and rtt itself: "
@@ -686,7 +708,7 @@ int bench_options_parse(struct bench_opts *o, int argc, char **argv)
             return -1;
         }
     }
-    if (o->help) {
+    if (o->help || o->version) {
         return 0;
     }
     if (json_and_csv) {

@@ -39,9 +39,10 @@ struct bench_opts {
     bool fsync;    /* the receiver syncs snapshots (not --no-fsync) */
     bool progress; /* a progress line on stderr */
     bool sweep;
-    double sweep_scale;    /* multiplies the sweep's counts */
-    const char *plot;      /* --plot FILE.png, or NULL */
-    const char *plot_with; /* --plot-with CSV, or NULL */
+    double sweep_scale;            /* multiplies the sweep's counts */
+    const char *plot;              /* --plot FILE.png, or NULL */
+    const char *plot_with;         /* --plot-with CSV, or NULL */
+    const char *plot_with_version; /* its etcd version, or NULL */
     /*
      * Peer TLS (etcd's --peer-* flags): tls.cert_file is set when
      * --peer-cert-file was given, and then every run of this process is
@@ -51,6 +52,7 @@ struct bench_opts {
     bool tls_compare;
     uint64_t corrupt_every; /* hidden: every Nth MsgApp gets a wrong index */
     bool help;              /* --help: nothing else was checked */
+    bool version;           /* --version: the same */
 };
 
 /*

@@ -52,8 +52,7 @@ int bench_sweep_run(const struct bench_opts *o, FILE *out)
         status = EXIT_FAIL;
     }
     n += ran;
-    if (o->plot != NULL &&
-        bench_plot_write(o->plot, res, n, o->plot_with) != 0) {
+    if (o->plot != NULL && bench_plot_write(o, res, n) != 0) {
         status = EXIT_FAIL;
     }
     return status;

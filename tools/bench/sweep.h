@@ -18,11 +18,12 @@
 int bench_sweep_run(const struct bench_opts *o, FILE *out);
 
 /*
- * Writes the plot of the stream rows of res (and of the CSV with_csv, if
- * not NULL) to png, with its data file beside it. Returns 0, or -1 after
- * saying why on stderr (gnuplot missing, an unreadable CSV...).
+ * Writes the plot of the stream rows of res (and of the CSV o->plot_with,
+ * if not NULL) to o->plot, with its data file and gnuplot script beside
+ * it (plot.h). Returns 0, or -1 after saying why on stderr (gnuplot
+ * missing, an unreadable CSV...).
  */
-int bench_plot_write(const char *png, const struct bench_result *res, size_t n,
-                     const char *with_csv);
+int bench_plot_write(const struct bench_opts *o, const struct bench_result *res,
+                     size_t n);
 
 #endif /* RH_BENCH_SWEEP_H */

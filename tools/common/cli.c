@@ -36,6 +36,26 @@ bool cli_url_valid(const char *url)
     return rafthttp_config_validate(&cfg) == 0;
 }
 
+int cli_parse_id(const char *prog, const char *opt, const char *s, uint64_t *id)
+{
+    uint64_t v = 0;
+    if (rafthttp_id_parse(s, &v) != 0) {
+        return cli_bad_arg(prog, opt, s, CLI_ID_WHY);
+    }
+    if (v == 0) {
+        return cli_bad_arg(prog, opt, s, "the ID must not be 0");
+    }
+    *id = v;
+    return 0;
+}
+
+void cli_print_version(FILE *out, const char *prog)
+{
+    fprintf(out, "%s (rafthttp-c %s)\n", prog, rafthttp_version_string());
+    fprintf(out, "speaks etcd's peer protocol (rafthttp) with etcd %s\n",
+            CLI_ETCD_VERSIONS);
+}
+
 int cli_parse_bool(const char *prog, const char *opt, const char *v, bool *out)
 {
     if (v == NULL || strcmp(v, "true") == 0) {

@@ -2,24 +2,44 @@
  * rafthttp-dump: prints the raft messages in rafthttp wire bytes, one line
  * each, so that a captured stream or body can be read by a person.
  *
- * usage: rafthttp-dump message|msgapp|pipeline|snapshot [LOCAL REMOTE]
- *        (bytes on standard input; --hex reads hex text instead)
- *   message   a message-stream body (BE64 length + Message frames)
- *   msgapp    a msgappv2 stream body; LOCAL and REMOTE (hex IDs) are the
- *             reading and writing members, needed to rebuild compact records
- *   pipeline  a POST /raft body (one Message)
- *   snapshot  a POST /raft/snapshot body (head, then database bytes)
+ * usage: rafthttp-dump [--hex] message|msgapp|pipeline|snapshot
+ *                      [LOCAL REMOTE]
+ *        rafthttp-dump --help | --version
+ * (the usage text below says what each kind of body is). Bad arguments,
+ * among them a LOCAL or REMOTE that is not a hex ID as etcd prints it,
+ * exit with status 2; input that does not decode, with status 1.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/cli.h"
 #include "pipeline/pipeline.h"
 #include "snapshot/snapshot.h"
 #include "stream/stream.h"
 
+#define PROG "rafthttp-dump"
 #define LIMIT (512u * 1024 * 1024)
+
+static const char *const usage_text[] = {
+    "usage: " PROG " [--hex] message|msgapp|pipeline|snapshot [LOCAL REMOTE]",
+    "       " PROG " --help | --version",
+    "",
+    "Prints the raft messages in rafthttp wire bytes read from standard",
+    "input, one line each.",
+    "",
+    "  message   a message-stream body (BE64 length + Message frames)",
+    "  msgapp    a msgappv2 stream body; LOCAL and REMOTE are the reading",
+    "            and the writing member, hex IDs as etcd prints them (no",
+    "            0x), needed to rebuild compact records",
+    "  pipeline  a POST /raft body (one Message)",
+    "  snapshot  a POST /raft/snapshot body (head, then database bytes)",
+    "  --hex     read hex text (blanks and newlines ignored), not bytes",
+    "",
+    "Exit status: 0 when all of the input decoded, 1 when it did not, 2 on",
+    "bad arguments.",
+};
 
 static void print_message(const struct rafthttp_message *m)
 {
@@ -156,44 +176,77 @@ static int dump_pipeline(const uint8_t *p, size_t n)
     return rv;
 }
 
-static int usage(void)
+/* A usage error: one line on stderr, status 2. */
+static int usage_error(const char *arg, const char *why)
 {
-    fprintf(stderr, "usage: rafthttp-dump [--hex] "
-                    "message|msgapp|pipeline|snapshot [LOCAL REMOTE]\n");
+    cli_bad_arg(PROG, arg, NULL, why);
     return 2;
+}
+
+/* Decodes the whole of stdin as kind; returns the exit status. */
+static int dump(const char *kind, int hex, uint64_t local, uint64_t remote)
+{
+    int msgapp = strcmp(kind, "msgapp") == 0;
+    size_t n;
+    uint8_t *in = read_input(hex, &n);
+    int rv;
+    if (msgapp || strcmp(kind, "message") == 0) {
+        rv = dump_stream(msgapp, local, remote, in, n);
+    } else if (strcmp(kind, "snapshot") == 0) {
+        rv = dump_snapshot(in, n);
+    } else {
+        rv = dump_pipeline(in, n);
+    }
+    free(in);
+    if (rv != 0) {
+        fprintf(stderr, PROG ": %s\n", rafthttp_strerror(rv));
+        return 1;
+    }
+    return 0;
+}
+
+static bool known_kind(const char *kind)
+{
+    static const char *const kinds[] = {"message", "msgapp", "pipeline",
+                                        "snapshot"};
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        if (strcmp(kind, kinds[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        cli_print_version(stdout, PROG);
+        return 0;
+    }
+    if (argc == 2 &&
+        (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        cli_print_lines(stdout, usage_text,
+                        sizeof(usage_text) / sizeof(usage_text[0]));
+        return 0;
+    }
     int hex = argc > 1 && strcmp(argv[1], "--hex") == 0;
     argv += hex;
     argc -= hex;
     if (argc < 2) {
-        return usage();
+        return usage_error("message|msgapp|pipeline|snapshot", "missing");
+    }
+    if (!known_kind(argv[1])) {
+        return usage_error(argv[1], "unknown kind of body");
     }
     uint64_t local = 0, remote = 0;
     int msgapp = strcmp(argv[1], "msgapp") == 0;
-    if (msgapp && (argc != 4 || rafthttp_id_parse(argv[2], &local) != 0 ||
-                   rafthttp_id_parse(argv[3], &remote) != 0)) {
-        return usage();
+    if (argc != (msgapp ? 4 : 2)) {
+        return usage_error(argv[1], msgapp ? "wants LOCAL REMOTE (hex IDs)"
+                                           : "takes no further arguments");
     }
-    size_t n;
-    uint8_t *in = read_input(hex, &n);
-    int rv;
-    if (msgapp || strcmp(argv[1], "message") == 0) {
-        rv = dump_stream(msgapp, local, remote, in, n);
-    } else if (strcmp(argv[1], "snapshot") == 0) {
-        rv = dump_snapshot(in, n);
-    } else if (strcmp(argv[1], "pipeline") == 0) {
-        rv = dump_pipeline(in, n);
-    } else {
-        free(in);
-        return usage();
+    if (msgapp && (cli_parse_id(PROG, "LOCAL", argv[2], &local) != 0 ||
+                   cli_parse_id(PROG, "REMOTE", argv[3], &remote) != 0)) {
+        return 2;
     }
-    free(in);
-    if (rv != 0) {
-        fprintf(stderr, "rafthttp-dump: %s\n", rafthttp_strerror(rv));
-        return 1;
-    }
-    return 0;
+    return dump(argv[1], hex, local, remote);
 }

@@ -7,7 +7,7 @@
 //
 //	[--count N] [--window N] [--json] [--csv]
 //	[--role send|recv --listen URL --peer-url URL
-//	 --local-id ID --peer-id ID --cluster-id ID]
+//	 --local-id HEX --peer-id HEX --cluster-id HEX]
 //
 // Without --peer-url both transports (member 1 sends, member 2 receives)
 // run in this process on 127.0.0.1, ports chosen by the OS. With it this
@@ -86,19 +86,24 @@ func usage(format string, a ...interface{}) {
 	fmt.Fprintln(os.Stderr, "usage: gobench [--mode stream|rtt|pipeline|snapshot] "+
 		"[--size BYTES] [--count N] [--window N] [--json] [--csv]\n"+
 		"       [--role send|recv --listen URL --peer-url URL "+
-		"[--local-id ID] [--peer-id ID] [--cluster-id ID]]")
+		"[--local-id HEX] [--peer-id HEX] [--cluster-id HEX]]")
 	os.Exit(2)
 }
 
+// parseID takes an ID in hex as etcd prints it (types.IDFromString), as
+// rafthttp-bench does, with its words for a bad one.
 func parseID(name, s string, def uint64) uint64 {
 	if s == "" {
 		return def
 	}
-	v, err := strconv.ParseUint(s, 0, 64)
-	if err != nil || v == 0 {
-		usage("bad --%s %q", name, s)
+	v, err := types.IDFromString(s)
+	if err != nil {
+		usage("--%s '%s': not a hex ID (1 to 16 hex digits)", name, s)
 	}
-	return v
+	if v == 0 {
+		usage("--%s '%s': the ID must not be 0", name, s)
+	}
+	return uint64(v)
 }
 
 func parseFlags() config {

@@ -20,6 +20,7 @@
 
 #include "metrics_http.h"
 #include "options.h"
+#include "process_metrics.h"
 
 #define RENDER_FIRST_BYTES (64u * 1024) /* first guess at a body's size */
 #define RENDER_SLACK_BYTES 4096u        /* growth between two calls */
@@ -93,6 +94,32 @@ int node_metrics_url_parse(const char *url, char *host, size_t cap,
         }
     }
     return parse_port(colon + 1, port);
+}
+
+/*
+ * GET /metrics: the transport's text, then the process metrics, in buf as
+ * one text, on the protocol of rafthttp_transport_metrics.
+ */
+static int render_metrics(struct rafthttp_transport *t, char *buf, size_t cap,
+                          size_t *len)
+{
+    char proc[PROCESS_METRICS_LEN];
+    size_t plen = node_process_metrics(proc, sizeof(proc));
+    int rv = rafthttp_transport_metrics(t, buf, cap, len);
+    if (rv == RAFTHTTP_ETOOBIG) {
+        *len += plen;
+        return rv;
+    }
+    if (rv != 0) {
+        return rv;
+    }
+    if (cap - *len <= plen) {
+        *len += plen;
+        return RAFTHTTP_ETOOBIG;
+    }
+    memcpy(buf + *len, proc, plen + 1);
+    *len += plen;
+    return 0;
 }
 
 /* The text of fn in a buffer from realloc, or NULL. */
@@ -171,8 +198,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
                strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
     if (get && strcmp(url, "/metrics") == 0) {
-        return answer_rendered(c, m->t, rafthttp_transport_metrics,
-                               PROMETHEUS_TYPE);
+        return answer_rendered(c, m->t, render_metrics, PROMETHEUS_TYPE);
     }
     if (get && strcmp(url, "/v2/stats/leader") == 0) {
         return answer_rendered(c, m->t, rafthttp_transport_leader_stats,

@@ -2,7 +2,9 @@
  * The observation endpoint of rafthttp-node (--metrics-listen): a small
  * libmicrohttpd daemon of its own, apart from the transport's peer server,
  * that serves
- *   GET /metrics           the transport's metrics, Prometheus text 0.0.4
+ *   GET /metrics           the transport's metrics, Prometheus text 0.0.4,
+ *                          then the process's (process_metrics.h) as Go's
+ *                          Prometheus client serves them
  *   GET /v2/stats/leader   etcd's leader stats JSON
  * and 404 for anything else. The daemon's one internal thread renders each
  * answer with the transport's own functions, so it must be stopped before

@@ -2,8 +2,15 @@
  * The command line of rafthttp-node: one handler per option, then the
  * checks that need all of them (required options, peer IDs against our
  * own, the --send-snapshot target against the peers). Every complaint is
- * one line on stderr naming the option and the value; the caller exits
- * with status 2.
+ * one line on stderr naming the option (as the user spelt it: ours or
+ * etcd's name for it) and the value; the caller exits with status 2.
+ *
+ * etcd's names are aliases of ours, so that a member's command line can
+ * be an etcd member's with the client flags left out: --listen-peer-urls
+ * and --initial-advertise-peer-urls take comma-separated lists (a repeated
+ * --listen or --advertise each), --listen-metrics-urls is --metrics-listen
+ * (one URL), and --initial-cluster-state is checked but changes nothing,
+ * as this member keeps no raft log to bootstrap from or join with.
  *
  * URLs are checked by the library itself (rafthttp_config_validate), so
  * that what passes here is what the transport and add_peer accept; the
@@ -44,7 +51,9 @@ static const char *const usage_text[] = {
     "  --initial-cluster N=URL,.. and --peer: IDs computed as etcd does, and",
     "  --initial-cluster-token T  the members served at /members (default",
     "                             token: etcd-cluster)",
-    "  --data-dir DIR             snapshot directory, created if missing:",
+    "  --data-dir DIR             snapshot directory, created if missing",
+    "                             and checked writable at start (as etcd,",
+    "                             by writing and removing DIR/.touch):",
     "                             received snapshots are saved there as",
     "                             <16 hex digits of index>.snap.db (without",
     "                             it, snapshots from peers are refused)",
@@ -82,10 +91,30 @@ static const char *const usage_text[] = {
     "  --experimental-peer-skip-client-san-verification",
     "                             do not match client certificates' SANs",
     "                             against their address (etcd's flag)",
+    "",
+    "etcd's names for our flags (--name, --initial-cluster, --data-dir and",
+    "--initial-cluster-token above are etcd's too):",
+    "  --listen-peer-urls URL[,URL...]   as --listen, once per URL",
+    "  --initial-advertise-peer-urls URL[,URL...]",
+    "                             as --advertise, once per URL",
+    "  --listen-metrics-urls URL  as --metrics-listen (one URL only)",
+    "  --initial-cluster-state new|existing",
+    "                             checked, otherwise without effect: this",
+    "                             member keeps no raft log to bootstrap or",
+    "                             to fetch, and computes its IDs from",
+    "                             --initial-cluster either way. To join as",
+    "                             a member etcdctl member add created, give",
+    "                             the IDs it printed with --id, --cluster-id",
+    "                             and --peer instead",
+    "",
     "  --help                     show this text",
+    "  --version                  show the versions: this program's, and",
+    "                             the etcd releases it speaks to",
     "",
     "Options also take --name=VALUE. Exit status: 0 after a clean stop,",
-    "1 on a runtime error, 2 on bad arguments.",
+    "1 on a runtime error, 2 on bad arguments (a --data-dir that is not a",
+    "writable directory, or a --send-snapshot FILE that cannot be read,",
+    "among them).",
 };
 
 void node_options_usage(FILE *out)
@@ -102,13 +131,7 @@ static int bad_arg(const char *opt, const char *value, const char *why)
 
 static int parse_id(const char *opt, const char *s, uint64_t *id)
 {
-    if (rafthttp_id_parse(s, id) != 0) {
-        return bad_arg(opt, s, "not a hex ID (1 to 16 hex digits)");
-    }
-    if (*id == 0) {
-        return bad_arg(opt, s, "the ID must not be 0");
-    }
-    return 0;
+    return cli_parse_id(PROG, opt, s, id);
 }
 
 static int parse_seconds(const char *opt, const char *s, uint64_t *out)
@@ -142,10 +165,10 @@ static int add_url(const char *opt, const char *url, const char **list,
     return 0;
 }
 
-/* Splits p->spec ("URL,URL") into p->urls, checking each; v for errors. */
-static int split_peer_urls(const char *opt, const char *v, struct node_peer *p)
+/* Splits s ("URL,URL", a copy of v) in place onto list, checking each. */
+static int split_urls(const char *opt, const char *v, char *s,
+                      const char **list, size_t *n)
 {
-    char *s = p->spec;
     for (;;) {
         char *comma = strchr(s, ',');
         if (comma != NULL) {
@@ -154,7 +177,7 @@ static int split_peer_urls(const char *opt, const char *v, struct node_peer *p)
         if (s[0] == '\0') {
             return bad_arg(opt, v, "empty URL in the list");
         }
-        if (add_url(opt, s, p->urls, &p->n_urls) != 0) {
+        if (add_url(opt, s, list, n) != 0) {
             return -1;
         }
         if (comma == NULL) {
@@ -178,7 +201,7 @@ static int opt_peer(struct node_opts *o, const char *v)
     struct node_peer *p = &o->peers[o->n_peers];
     size_t id_len = (size_t)(eq - v);
     if (id_len >= sizeof(id)) {
-        return bad_arg(opt, v, "not a hex ID (1 to 16 hex digits)");
+        return bad_arg(opt, v, CLI_ID_WHY);
     }
     memcpy(id, v, id_len);
     id[id_len] = '\0';
@@ -186,7 +209,8 @@ static int opt_peer(struct node_opts *o, const char *v)
     if (n < 0 || (size_t)n >= sizeof(p->spec)) {
         return bad_arg(opt, v, "URL list too long");
     }
-    if (parse_id(opt, id, &p->id) != 0 || split_peer_urls(opt, v, p) != 0) {
+    if (parse_id(opt, id, &p->id) != 0 ||
+        split_urls(opt, v, p->spec, p->urls, &p->n_urls) != 0) {
         return -1;
     }
     o->n_peers++;
@@ -213,6 +237,40 @@ static int opt_advertise(struct node_opts *o, const char *v)
     return add_url("--advertise", v, o->advertise, &o->n_advertise);
 }
 
+/* etcd's comma-separated URL flags: a copy of v, split onto list. */
+static int add_url_list(struct node_opts *o, const char *opt, const char *v,
+                        const char **list, size_t *n)
+{
+    size_t len = strlen(v) + 1;
+    if (len > sizeof(o->url_pool) - o->url_pool_used) {
+        return bad_arg(opt, v, "URL list too long");
+    }
+    char *copy = o->url_pool + o->url_pool_used;
+    memcpy(copy, v, len);
+    o->url_pool_used += len;
+    return split_urls(opt, v, copy, list, n);
+}
+
+static int opt_listen_peer_urls(struct node_opts *o, const char *v)
+{
+    return add_url_list(o, "--listen-peer-urls", v, o->listen, &o->n_listen);
+}
+
+static int opt_advertise_peer_urls(struct node_opts *o, const char *v)
+{
+    return add_url_list(o, "--initial-advertise-peer-urls", v, o->advertise,
+                        &o->n_advertise);
+}
+
+static int opt_cluster_state(struct node_opts *o, const char *v)
+{
+    if (strcmp(v, "new") != 0 && strcmp(v, "existing") != 0) {
+        return bad_arg("--initial-cluster-state", v, "want new or existing");
+    }
+    o->cluster_state = v;
+    return 0;
+}
+
 static int opt_data_dir(struct node_opts *o, const char *v)
 {
     if (v[0] == '\0') {
@@ -235,7 +293,7 @@ static int opt_send_snapshot(struct node_opts *o, const char *v)
     }
     size_t id_len = (size_t)(eq - v);
     if (id_len >= sizeof(id)) {
-        return bad_arg(opt, v, "not a hex ID (1 to 16 hex digits)");
+        return bad_arg(opt, v, CLI_ID_WHY);
     }
     memcpy(id, v, id_len);
     id[id_len] = '\0';
@@ -246,19 +304,32 @@ static int opt_send_snapshot(struct node_opts *o, const char *v)
     return 0;
 }
 
-static int opt_metrics_listen(struct node_opts *o, const char *v)
+/* --metrics-listen, or etcd's --listen-metrics-urls with one URL. */
+static int metrics_listen(struct node_opts *o, const char *opt, const char *v)
 {
     char host[METRICS_HOST_LEN];
     unsigned port;
     if (o->metrics_listen != NULL) {
-        return bad_arg("--metrics-listen", v, "given more than once");
+        return bad_arg(opt, v, "given more than once");
+    }
+    if (strchr(v, ',') != NULL) {
+        return bad_arg(opt, v, "one URL only (metrics are served at one)");
     }
     if (node_metrics_url_parse(v, host, sizeof(host), &port) != 0) {
-        return bad_arg("--metrics-listen", v,
-                       "invalid URL (want http://HOST:PORT)");
+        return bad_arg(opt, v, "invalid URL (want http://HOST:PORT)");
     }
     o->metrics_listen = v;
     return 0;
+}
+
+static int opt_metrics_listen(struct node_opts *o, const char *v)
+{
+    return metrics_listen(o, "--metrics-listen", v);
+}
+
+static int opt_listen_metrics_urls(struct node_opts *o, const char *v)
+{
+    return metrics_listen(o, "--listen-metrics-urls", v);
 }
 
 static int opt_log_level(struct node_opts *o, const char *v)
@@ -409,6 +480,10 @@ static const struct node_option options[] = {
     {"--name", opt_name, false},
     {"--initial-cluster", opt_initial_cluster, false},
     {"--initial-cluster-token", opt_cluster_token, false},
+    {"--listen-peer-urls", opt_listen_peer_urls, false},
+    {"--initial-advertise-peer-urls", opt_advertise_peer_urls, false},
+    {"--listen-metrics-urls", opt_listen_metrics_urls, false},
+    {"--initial-cluster-state", opt_cluster_state, false},
     {"--peer-cert-file", opt_cert, false},
     {"--peer-key-file", opt_key, false},
     {"--peer-trusted-ca-file", opt_ca, false},
@@ -439,6 +514,10 @@ static int parse_one(struct node_opts *o, int argc, char **argv, int *i)
     const char *arg = argv[*i];
     if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
         o->help = true;
+        return 0;
+    }
+    if (strcmp(arg, "--version") == 0) {
+        o->version = true;
         return 0;
     }
     if (arg[0] != '-') {
@@ -535,7 +614,7 @@ static int check_opts(struct node_opts *o)
         return bad_arg("--cluster-id", NULL, "required");
     }
     if (o->n_listen == 0) {
-        return bad_arg("--listen", NULL, "required");
+        return bad_arg("--listen (or --listen-peer-urls)", NULL, "required");
     }
     if (o->n_advertise == 0) {
         memcpy(o->advertise, o->listen, sizeof(o->listen));
@@ -560,5 +639,5 @@ int node_options_parse(struct node_opts *o, int argc, char **argv)
             return -1;
         }
     }
-    return o->help ? 0 : check_opts(o);
+    return o->help || o->version ? 0 : check_opts(o);
 }

@@ -1,7 +1,8 @@
 /*
  * The command line of rafthttp-node, parsed into plain data. Strings point
  * into argv (borrowed for the life of the program), except the URL lists of
- * --peer, which are copied and split in place.
+ * --peer and of etcd's --listen-peer-urls and --initial-advertise-peer-urls,
+ * which are copied and split in place.
  */
 #ifndef RH_NODE_OPTIONS_H
 #define RH_NODE_OPTIONS_H
@@ -18,7 +19,8 @@
 #define EXIT_USAGE 2    /* exit status for bad arguments */
 #define NODE_MAX_URLS 8 /* per --listen, --advertise, peer */
 #define NODE_MAX_PEERS RESPONDER_MAX_PEERS
-#define NODE_SPEC_LEN 1024            /* the URL list of one --peer */
+#define NODE_SPEC_LEN 1024 /* the URL list of one --peer */
+#define NODE_URL_POOL 4096 /* etcd's comma-separated URL flags, copied */
 #define NODE_MAX_SECONDS 315360000ull /* ten years */
 
 struct node_peer {
@@ -41,6 +43,7 @@ struct node_opts {
     uint64_t snap_to;           /* --send-snapshot: the peer, 0 if not given */
     const char *snap_file;      /* and the database file */
     const char *metrics_listen; /* NULL if not given */
+    const char *cluster_state;  /* --initial-cluster-state; NULL: "new" */
     enum rafthttp_log_level log_level;
     uint64_t status_interval_s;  /* 0: no status lines */
     uint64_t duration_s;         /* 0: until a signal */
@@ -48,11 +51,14 @@ struct node_opts {
     const char *server_version;  /* --etcd-version; NULL: the default */
     const char *cluster_version; /* --cluster-version; NULL: X.Y.0 */
     bool help;                   /* --help: nothing else was checked */
+    bool version;                /* --version: the same */
     /* etcd's cluster flags (cluster_opts.c); set id, cluster_id, peers. */
     const char *name;
     const char *initial_cluster;
     const char *cluster_token;
-    char cluster_spec[4096]; /* copy of --initial-cluster, split */
+    char cluster_spec[4096];      /* copy of --initial-cluster, split */
+    char url_pool[NODE_URL_POOL]; /* copies of etcd's URL lists, split */
+    size_t url_pool_used;
     char members_json[8192]; /* served at /members; "" if none */
     /* etcd's --peer-* TLS flags; tls.cert_file NULL: no TLS. */
     struct rafthttp_tls tls;

@@ -8,10 +8,12 @@
  *                      [--data-dir DIR] [--send-snapshot HEX=FILE]
  *                      [--metrics-listen URL] [--log-level LEVEL]
  *                      [--status-interval SECONDS] [--duration SECONDS]
- * (options.c has the details; bad arguments, and a --send-snapshot FILE
- * that cannot be opened, exit with status 2).
+ * (options.c has the details, and etcd's names for the flags; bad
+ * arguments, and a --send-snapshot FILE that cannot be opened, exit with
+ * status 2).
  *
- * Snapshots: --data-dir is the transport's snapshot directory; a snapshot
+ * Snapshots: --data-dir is the transport's snapshot directory, made if
+ * missing and checked writable at start (data_dir.c); a snapshot
  * from a peer is saved there as <index as 16 hex digits>.snap.db, handed
  * to the responder (process_snapshot) and printed. --send-snapshot sends
  * FILE once to a peer as a snapshot database (snap_sender.c), as soon as
@@ -85,6 +87,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/cli.h"
+#include "data_dir.h"
 #include "metrics_http.h"
 #include "membership.h"
 #include "options.h"
@@ -116,38 +120,6 @@ static int wake_fds[2] = {-1, -1};
 static volatile sig_atomic_t got_signal;
 
 /* ------------------------------------------------------- setup, signals */
-
-/* mkdir -p dir. */
-static int make_data_dir(const char *dir)
-{
-    char path[4096];
-    int n = snprintf(path, sizeof(path), "%s", dir);
-    if (n < 0 || (size_t)n >= sizeof(path)) {
-        fprintf(stderr, PROG ": --data-dir: path too long\n");
-        return -1;
-    }
-    for (char *p = path + 1;; p++) {
-        char c = *p;
-        if (c != '/' && c != '\0') {
-            continue;
-        }
-        *p = '\0';
-        if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-            fprintf(stderr, PROG ": mkdir %s: %s\n", path, strerror(errno));
-            return -1;
-        }
-        *p = c;
-        if (c == '\0') {
-            break;
-        }
-    }
-    struct stat sb;
-    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        fprintf(stderr, PROG ": --data-dir %s: not a directory\n", dir);
-        return -1;
-    }
-    return 0;
-}
 
 /* Async-signal-safe: only a flag and one write. */
 static void on_signal(int sig)
@@ -645,12 +617,11 @@ static int node_main(struct node *n)
     return 0;
 }
 
-/* Sets up the data directory, signals and responder; runs the member. */
+/* Sets up signals and the responder; runs the member. */
 static int setup_and_run(struct node *n)
 {
     int status = 1;
-    if ((n->opt.data_dir == NULL || make_data_dir(n->opt.data_dir) == 0) &&
-        setup_signals() == 0) {
+    if (setup_signals() == 0) {
         if (node_responder_init(&n->resp, n->opt.id) == 0) {
             status = node_main(n);
             node_responder_close(&n->resp);
@@ -670,6 +641,13 @@ int main(int argc, char **argv)
     if (n.opt.help) {
         node_options_usage(stdout);
         return 0;
+    }
+    if (n.opt.version) {
+        cli_print_version(stdout, PROG);
+        return 0;
+    }
+    if (n.opt.data_dir != NULL && node_data_dir_prepare(n.opt.data_dir) != 0) {
+        return EXIT_USAGE; /* not a directory we can write in */
     }
     if (node_snap_sender_init(&n.snap) != 0) {
         fprintf(stderr, PROG ": cannot set up the snapshot sender\n");
