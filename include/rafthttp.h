@@ -776,6 +776,22 @@ RAFTHTTP_API int rafthttp_transport_metrics(struct rafthttp_transport *t,
                                             char *buf, size_t cap, size_t *len);
 
 /*
+ * The metrics of several transports (members run in one process) in one
+ * exposition: each family's HELP and TYPE once, then the samples of
+ * ts[0], ts[1], ... With n > 1 every sample gets a first label
+ * Local="<member ID>" (etcd_network_active_peers and
+ * etcd_network_disconnected_peers_total have it already), so two members
+ * never write the same series; with n 1 the text is
+ * rafthttp_transport_metrics'. Buffer and return codes as there, and
+ * RAFTHTTP_EINVAL for ts NULL, n 0 or a ts[i] that is not a live
+ * transport (rafthttp_transport_errmsg(NULL) says which). Any thread;
+ * takes each transport's lock in turn, never two at once.
+ */
+RAFTHTTP_API int rafthttp_metrics_write(struct rafthttp_transport *const *ts,
+                                        size_t n, char *buf, size_t cap,
+                                        size_t *len);
+
+/*
  * etcd's leader stats JSON (v2 /stats/leader shape): this member as leader
  * and, per peer, append latency (ms) and success/fail counts. As
  * rafthttp_transport_metrics for the buffer and return codes.

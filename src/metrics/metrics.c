@@ -590,20 +590,33 @@ static uint64_t peer_value(const struct rh_peer_metrics *m, enum fam_value v)
     }
 }
 
+/* Starts l with Local="<local>" when samples need it (several members). */
+static void label_local(struct labels *l, bool needed, const char *us)
+{
+    l->n = 0;
+    if (needed) {
+        l->name[0] = "Local";
+        l->value[0] = us;
+        l->n = 1;
+    }
+}
+
 /* One peer's sample(s) of family f. */
 static void put_peer(struct out *o, const struct family *f,
-                     const struct rh_peer_metrics *m, uint64_t local)
+                     const struct rh_peer_metrics *m, uint64_t local,
+                     bool several)
 {
     char us[RAFTHTTP_ID_STRLEN];
     char them[RAFTHTTP_ID_STRLEN];
-    struct labels l = {{NULL, NULL}, {NULL, NULL}, 1};
+    struct labels l;
+    rafthttp_id_format(local, us);
     rafthttp_id_format(m->id, them);
     if (f->labels == LABELS_LOCAL_REMOTE) {
-        l = (struct labels){
-            {"Local", "Remote"}, {rafthttp_id_format(local, us), them}, 2};
+        l = (struct labels){{"Local", "Remote"}, {us, them}, 2};
     } else {
-        l.name[0] = f->labels == LABELS_TO ? "To" : "From";
-        l.value[0] = them;
+        label_local(&l, several, us);
+        l.name[l.n] = f->labels == LABELS_TO ? "To" : "From";
+        l.value[l.n++] = them;
     }
     if (f->type == FAM_HISTOGRAM) {
         put_histogram(o, f->name, &l, peer_histogram(m, f->value));
@@ -614,16 +627,20 @@ static void put_peer(struct out *o, const struct family *f,
 
 /* The transport-wide drop counters of family f. */
 static void put_drops(struct out *o, const struct family *f,
-                      const struct rafthttp_stats *st)
+                      const struct rafthttp_stats *st, uint64_t local,
+                      bool several)
 {
+    char us[RAFTHTTP_ID_STRLEN];
+    rafthttp_id_format(local, us);
     bool by_reason = f->labels == LABELS_REASON;
     int n = by_reason ? RAFTHTTP_DROP_REASONS : RAFTHTTP_MSG_TYPE_COUNT + 1;
     for (int i = 0; i < n; i++) {
         const char *name =
             by_reason ? rh_drop_reason_name(i) : rh_msg_type_name(i);
-        struct labels l = {{by_reason ? "reason" : "type", NULL},
-                           {name != NULL ? name : "other", NULL},
-                           1};
+        struct labels l;
+        label_local(&l, several, us);
+        l.name[l.n] = by_reason ? "reason" : "type";
+        l.value[l.n++] = name != NULL ? name : "other";
         put_sample(o, f->name, "", &l,
                    by_reason ? st->dropped[i] : st->dropped_by_type[i]);
     }
@@ -636,39 +653,66 @@ static const char *fam_type_name(enum fam_type t)
                             : "histogram";
 }
 
-int rh_metrics_format(const struct rh_peer_metrics *peers, size_t n,
-                      uint64_t local, const struct rafthttp_stats *stats,
-                      struct rh_buf *out)
+/* Whether any source has samples for family f. */
+static bool family_has_samples(const struct family *f,
+                               const struct rh_metrics_source *src, size_t n)
+{
+    bool global = f->labels == LABELS_REASON || f->labels == LABELS_MSG_TYPE;
+    for (size_t i = 0; i < n; i++) {
+        if (global ? src[i].stats != NULL : src[i].n_peers > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void put_family(struct out *o, const struct family *f,
+                       const struct rh_metrics_source *src, size_t n)
+{
+    bool global = f->labels == LABELS_REASON || f->labels == LABELS_MSG_TYPE;
+    bool several = n > 1;
+    put(o, "# HELP ");
+    put(o, f->name);
+    put(o, " ");
+    put(o, f->help);
+    put(o, "\n# TYPE ");
+    put(o, f->name);
+    put(o, " ");
+    put(o, fam_type_name(f->type));
+    put(o, "\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct rh_metrics_source *s = &src[i];
+        if (global && s->stats != NULL) {
+            put_drops(o, f, s->stats, s->local, several);
+        }
+        for (size_t k = 0; !global && k < s->n_peers; k++) {
+            put_peer(o, f, &s->peers[k], s->local, several);
+        }
+    }
+}
+
+int rh_metrics_format_many(const struct rh_metrics_source *src, size_t n,
+                           struct rh_buf *out)
 {
     struct out o = {out, 0};
     size_t start = out->len;
     for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
-        const struct family *f = &families[i];
-        bool global =
-            f->labels == LABELS_REASON || f->labels == LABELS_MSG_TYPE;
-        if (global ? stats == NULL : n == 0) {
-            continue;
-        }
-        put(&o, "# HELP ");
-        put(&o, f->name);
-        put(&o, " ");
-        put(&o, f->help);
-        put(&o, "\n# TYPE ");
-        put(&o, f->name);
-        put(&o, " ");
-        put(&o, fam_type_name(f->type));
-        put(&o, "\n");
-        if (global) {
-            put_drops(&o, f, stats);
-        }
-        for (size_t k = 0; !global && k < n; k++) {
-            put_peer(&o, f, &peers[k], local);
+        if (family_has_samples(&families[i], src, n)) {
+            put_family(&o, &families[i], src, n);
         }
     }
     if (o.err != 0) {
         out->len = start;
     }
     return o.err;
+}
+
+int rh_metrics_format(const struct rh_peer_metrics *peers, size_t n,
+                      uint64_t local, const struct rafthttp_stats *stats,
+                      struct rh_buf *out)
+{
+    struct rh_metrics_source one = {local, peers, n, stats};
+    return rh_metrics_format_many(&one, 1, out);
 }
 
 /* --------------------------------------------------------- leader JSON */

@@ -99,6 +99,24 @@ int rh_metrics_format(const struct rh_peer_metrics *peers, size_t n,
                       uint64_t local, const struct rafthttp_stats *stats,
                       struct rh_buf *out);
 
+/* One transport's numbers, for rh_metrics_format_many. */
+struct rh_metrics_source {
+    uint64_t local;                      /* the member's ID */
+    const struct rh_peer_metrics *peers; /* n_peers of them */
+    size_t n_peers;
+    const struct rafthttp_stats *stats; /* NULL: no transport-wide ones */
+};
+
+/*
+ * Several transports in one exposition: each family's HELP and TYPE once,
+ * then the samples of every source in the order given. With more than one
+ * source every sample that lacks it gets a first label Local="<member>",
+ * so that two members of one process never write the same series; with
+ * one the text is rh_metrics_format's. As rh_metrics_format otherwise.
+ */
+int rh_metrics_format_many(const struct rh_metrics_source *src, size_t n,
+                           struct rh_buf *out);
+
 /*
  * Appends etcd's leader stats JSON:
  * {"leader":"<hex>","followers":{"<hex>":{"latency":{"current":..,

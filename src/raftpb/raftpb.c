@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "pb_wire.h"
 #include "raftpb.h"
 
 /* Entries mirrored on the stack; more take one allocation. */
@@ -98,37 +99,11 @@ void rh_raftpb_allocator(const struct rafthttp_allocator *a,
 
 /* --------------------------------------------------------------- sizes */
 
-static size_t varint_len(uint64_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
-/* An int32 enum is written as its 64-bit sign extension, as Go does. */
-static size_t enum_len(int32_t v)
-{
-    return varint_len((uint64_t)(int64_t)v);
-}
-
-static bool bytes_present(const struct rafthttp_bytes *b)
-{
-    return b->base != NULL || b->len > 0;
-}
-
-static size_t bytes_field_len(const struct rafthttp_bytes *b)
-{
-    return bytes_present(b) ? 1 + varint_len(b->len) + b->len : 0;
-}
-
 static size_t id_list_len(const uint64_t *ids, size_t n)
 {
     size_t len = 0;
     for (size_t i = 0; i < n; i++) {
-        len += 1 + varint_len(ids[i]);
+        len += 1 + rh_pb_varint_size(ids[i]);
     }
     return len;
 }
@@ -144,35 +119,37 @@ static size_t conf_state_size(const struct rafthttp_conf_state *cs)
 static size_t snapshot_size(const struct rafthttp_snapshot *s)
 {
     size_t cs = conf_state_size(&s->metadata.conf_state);
-    size_t meta = 1 + varint_len(cs) + cs + 1 + varint_len(s->metadata.index) +
-                  1 + varint_len(s->metadata.term);
-    return bytes_field_len(&s->data) + 1 + varint_len(meta) + meta;
+    size_t meta = 1 + rh_pb_varint_size(cs) + cs + 1 +
+                  rh_pb_varint_size(s->metadata.index) + 1 +
+                  rh_pb_varint_size(s->metadata.term);
+    return rh_pb_bytes_field_size(&s->data) + 1 + rh_pb_varint_size(meta) +
+           meta;
 }
 
 size_t rh_raftpb_entry_size(const struct rafthttp_entry *e)
 {
-    return 1 + enum_len(e->type) + 1 + varint_len(e->term) + 1 +
-           varint_len(e->index) + bytes_field_len(&e->data);
+    return 1 + rh_pb_enum_size(e->type) + 1 + rh_pb_varint_size(e->term) + 1 +
+           rh_pb_varint_size(e->index) + rh_pb_bytes_field_size(&e->data);
 }
 
 size_t rh_raftpb_message_size(const struct rafthttp_message *m)
 {
-    size_t n = 1 + enum_len(m->type);
-    n += 1 + varint_len(m->to);
-    n += 1 + varint_len(m->from);
-    n += 1 + varint_len(m->term);
-    n += 1 + varint_len(m->log_term);
-    n += 1 + varint_len(m->index);
+    size_t n = 1 + rh_pb_enum_size(m->type);
+    n += 1 + rh_pb_varint_size(m->to);
+    n += 1 + rh_pb_varint_size(m->from);
+    n += 1 + rh_pb_varint_size(m->term);
+    n += 1 + rh_pb_varint_size(m->log_term);
+    n += 1 + rh_pb_varint_size(m->index);
     for (size_t i = 0; i < m->n_entries; i++) {
         size_t e = rh_raftpb_entry_size(&m->entries[i]);
-        n += 1 + varint_len(e) + e;
+        n += 1 + rh_pb_varint_size(e) + e;
     }
-    n += 1 + varint_len(m->commit);
+    n += 1 + rh_pb_varint_size(m->commit);
     size_t s = snapshot_size(&m->snapshot);
-    n += 1 + varint_len(s) + s;
+    n += 1 + rh_pb_varint_size(s) + s;
     n += 2; /* reject */
-    n += 1 + varint_len(m->reject_hint);
-    return n + bytes_field_len(&m->context);
+    n += 1 + rh_pb_varint_size(m->reject_hint);
+    return n + rh_pb_bytes_field_size(&m->context);
 }
 
 /* ------------------------------------------------------------- encoding */
@@ -180,7 +157,7 @@ size_t rh_raftpb_message_size(const struct rafthttp_message *m)
 static void set_pb_bytes(ProtobufCBinaryData *dst, protobuf_c_boolean *has,
                          const struct rafthttp_bytes *src)
 {
-    *has = bytes_present(src);
+    *has = rh_pb_bytes_present(src);
     dst->data = (uint8_t *)(uintptr_t)src->base; /* packing only reads */
     dst->len = src->len;
 }

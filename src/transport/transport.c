@@ -1,9 +1,9 @@
 /*
  * The transport object: lifecycle, the copies of its configuration, and
- * every public entry point. Each entry point checks its arguments, takes
- * the lock, hands the work to the peer layer (src/peer/) or to an adapter,
- * and rings the I/O thread when there is network work to do; none of them
- * waits on the network.
+ * the public entry points that act (observe.c has those that read). Each entry
+ * point checks its arguments, takes the lock, hands the work to the peer layer
+ * (src/peer/) or to an adapter, and rings the I/O thread when there is network
+ * work to do; none of them waits on the network.
  *
  * Lifecycle: new -> start -> stop -> free. stop is synchronous: snapshot
  * senders end and report (while the delivery threads still run, so every
@@ -45,8 +45,7 @@ static bool valid(const struct rafthttp_transport *t)
     return rh_transport_valid(t);
 }
 
-/* valid(t), or the calling thread's error says what call got. */
-static bool usable(const struct rafthttp_transport *t, const char *call)
+bool rh_transport_usable(const struct rafthttp_transport *t, const char *call)
 {
     if (valid(t)) {
         return true;
@@ -231,7 +230,7 @@ int rafthttp_transport_new(struct rafthttp_transport **out,
 
 int rafthttp_transport_start(struct rafthttp_transport *t)
 {
-    if (!usable(t, "start")) {
+    if (!rh_transport_usable(t, "start")) {
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
@@ -276,7 +275,7 @@ static void end_snapshot_senders(struct rafthttp_transport *t)
 
 int rafthttp_transport_stop(struct rafthttp_transport *t)
 {
-    if (!usable(t, "stop")) {
+    if (!rh_transport_usable(t, "stop")) {
         return RAFTHTTP_EINVAL;
     }
     if (rh_in_callback == t) { /* it would wait for itself */
@@ -356,7 +355,7 @@ static int not_running(struct rafthttp_transport *t, const char *call)
 int rafthttp_transport_send(struct rafthttp_transport *t,
                             const struct rafthttp_message *msgs, size_t n)
 {
-    if (!usable(t, "send")) {
+    if (!rh_transport_usable(t, "send")) {
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
@@ -410,7 +409,7 @@ int rafthttp_transport_send_snapshot(struct rafthttp_transport *t,
                                      const struct rafthttp_message *m,
                                      const struct rafthttp_snapshot_source *src)
 {
-    if (!usable(t, "send_snapshot")) {
+    if (!rh_transport_usable(t, "send_snapshot")) {
         return RAFTHTTP_EINVAL;
     }
     const char *bad = snapshot_args_refused(m, src);
@@ -490,7 +489,7 @@ static int add_member(struct rafthttp_transport *t, uint64_t id,
                       const char *const *urls, size_t n, bool remote)
 {
     const char *call = remote ? "add_remote" : "add_peer";
-    if (!usable(t, call)) {
+    if (!rh_transport_usable(t, call)) {
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
@@ -529,7 +528,7 @@ int rafthttp_transport_add_remote(struct rafthttp_transport *t, uint64_t id,
 
 int rafthttp_transport_remove_peer(struct rafthttp_transport *t, uint64_t id)
 {
-    if (!usable(t, "remove_peer")) {
+    if (!rh_transport_usable(t, "remove_peer")) {
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
@@ -568,7 +567,7 @@ void rafthttp_transport_remove_all_peers(struct rafthttp_transport *t)
 int rafthttp_transport_update_peer(struct rafthttp_transport *t, uint64_t id,
                                    const char *const *urls, size_t n_urls)
 {
-    if (!usable(t, "update_peer")) {
+    if (!rh_transport_usable(t, "update_peer")) {
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
@@ -591,7 +590,7 @@ int rafthttp_transport_update_peer(struct rafthttp_transport *t, uint64_t id,
 int rafthttp_transport_set_members_json(struct rafthttp_transport *t,
                                         const char *json)
 {
-    if (!usable(t, "set_members_json")) {
+    if (!rh_transport_usable(t, "set_members_json")) {
         return RAFTHTTP_EINVAL;
     }
     char *copy = NULL;
@@ -606,149 +605,6 @@ int rafthttp_transport_set_members_json(struct rafthttp_transport *t,
     rh_mutex_unlock(&t->mu);
     rh_free(t->alloc, old);
     return 0;
-}
-
-/* --------------------------------------------------------------- status */
-
-int rafthttp_transport_peer_status(struct rafthttp_transport *t, uint64_t id,
-                                   struct rafthttp_peer_status *st)
-{
-    if (!usable(t, "peer_status")) {
-        return RAFTHTTP_EINVAL;
-    }
-    if (st == NULL) {
-        rh_thread_errmsg_set("peer_status: st NULL");
-        return RAFTHTTP_EINVAL;
-    }
-    rh_mutex_lock(&t->mu);
-    struct rh_peer *p = rh_peer_find(&t->peers, id);
-    if (p != NULL) {
-        rh_peer_fill_status(p, st);
-    } else {
-        rh_set_errmsg(t, "peer_status %llx: no such peer",
-                      (unsigned long long)id);
-    }
-    rh_mutex_unlock(&t->mu);
-    return p != NULL ? 0 : RAFTHTTP_EPEER_NOT_FOUND;
-}
-
-int64_t rafthttp_transport_active_since(struct rafthttp_transport *t,
-                                        uint64_t id)
-{
-    struct rafthttp_peer_status st;
-    if (rafthttp_transport_peer_status(t, id, &st) != 0) {
-        return 0;
-    }
-    return st.active_since_ms;
-}
-
-size_t rafthttp_transport_active_peers(struct rafthttp_transport *t)
-{
-    size_t n = 0;
-    if (!valid(t)) {
-        return 0;
-    }
-    rh_mutex_lock(&t->mu);
-    for (struct rh_peer *p = t->peers.list; p != NULL; p = p->next) {
-        n += !p->remote && p->active;
-    }
-    rh_mutex_unlock(&t->mu);
-    return n;
-}
-
-/* The transport-wide counters (t->mu). */
-static void copy_stats(struct rafthttp_transport *t, struct rafthttp_stats *st)
-{
-    *st = t->peers.stats;
-    st->queued_bytes = t->peers.queued_bytes;
-}
-
-void rafthttp_transport_stats(struct rafthttp_transport *t,
-                              struct rafthttp_stats *st)
-{
-    if (!valid(t) || st == NULL) {
-        return;
-    }
-    rh_mutex_lock(&t->mu);
-    copy_stats(t, st);
-    rh_mutex_unlock(&t->mu);
-}
-
-/* ------------------------------------------------------------- metrics */
-
-/* Copies every peer's metrics (t->mu); *n set. */
-static struct rh_peer_metrics *copy_metrics(struct rafthttp_transport *t,
-                                            size_t *n)
-{
-    size_t count = 0;
-    for (struct rh_peer *p = t->peers.list; p != NULL; p = p->next) {
-        count++;
-    }
-    struct rh_peer_metrics *m = rh_calloc(t->alloc, count, sizeof(*m));
-    if (m == NULL) {
-        return NULL;
-    }
-    size_t i = 0;
-    for (struct rh_peer *p = t->peers.list; p != NULL; p = p->next, i++) {
-        rh_peer_fill_metrics(p, &m[i]);
-    }
-    *n = count;
-    return m;
-}
-
-/* Formats the metrics or the leader stats into the caller's buffer. */
-static int format_out(struct rafthttp_transport *t, bool leader, char *buf,
-                      size_t cap, size_t *len)
-{
-    const char *call = leader ? "leader_stats" : "metrics";
-    if (!usable(t, call)) {
-        return RAFTHTTP_EINVAL;
-    }
-    if (len == NULL || (buf == NULL && cap > 0)) {
-        rh_thread_errmsg_set(
-            "%s: %s", call, len == NULL ? "len NULL" : "buf NULL with cap > 0");
-        return RAFTHTTP_EINVAL;
-    }
-    struct rafthttp_stats stats;
-    size_t n = 0;
-    rh_mutex_lock(&t->mu);
-    struct rh_peer_metrics *m = copy_metrics(t, &n);
-    copy_stats(t, &stats);
-    rh_mutex_unlock(&t->mu);
-    if (m == NULL) {
-        rh_thread_errmsg_set("%s: out of memory", call);
-        return RAFTHTTP_ENOMEM;
-    }
-    struct rh_buf out;
-    rh_buf_init(&out, t->alloc, SIZE_MAX);
-    int rv = leader ? rh_leader_stats_format(t->local.id, m, n, &out)
-                    : rh_metrics_format(m, n, t->local.id, &stats, &out);
-    rh_free(t->alloc, m);
-    if (rv == 0) {
-        *len = out.len;
-        if (out.len >= cap) {
-            rv = RAFTHTTP_ETOOBIG;
-            rh_thread_errmsg_set("%s: cap %zu, the text needs %zu and a NUL",
-                                 call, cap, out.len);
-        } else {
-            memcpy(buf, out.data, out.len);
-            buf[out.len] = '\0';
-        }
-    }
-    rh_buf_close(&out);
-    return rv;
-}
-
-int rafthttp_transport_metrics(struct rafthttp_transport *t, char *buf,
-                               size_t cap, size_t *len)
-{
-    return format_out(t, false, buf, cap, len);
-}
-
-int rafthttp_transport_leader_stats(struct rafthttp_transport *t, char *buf,
-                                    size_t cap, size_t *len)
-{
-    return format_out(t, true, buf, cap, len);
 }
 
 /* ------------------------------------------------------------ test hooks */

@@ -102,6 +102,8 @@ void rh_set_errmsg(struct rafthttp_transport *t, const char *fmt, ...)
 
 /* True for a transport handle that is alive (the API's misuse check). */
 bool rh_transport_valid(const struct rafthttp_transport *t);
+/* rh_transport_valid, or the calling thread's error says what call got. */
+bool rh_transport_usable(const struct rafthttp_transport *t, const char *call);
 
 /* ---------------------------------------------------------- deliver.c */
 

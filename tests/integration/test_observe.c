@@ -145,11 +145,59 @@ static void test_metrics_after_traffic(void **state)
     tc_stop(&c);
 }
 
+/* Three members of one process scraped as one exposition. */
+static void test_metrics_of_several(void **state)
+{
+    (void)state;
+    struct tc_cluster c;
+    tc_start(&c, 3, NULL);
+    tc_connect_all(&c);
+    assert_true(tc_wait_streams(&c, 0, 1));
+    assert_true(tc_wait_streams(&c, 1, 2));
+    struct rafthttp_transport *ts[3] = {c.nodes[0].t, c.nodes[1].t,
+                                        c.nodes[2].t};
+    size_t len = 0;
+    assert_int_equal(rafthttp_metrics_write(ts, 3, NULL, 0, &len),
+                     RAFTHTTP_ETOOBIG);
+    char *text = malloc(len + 1);
+    assert_int_equal(rafthttp_metrics_write(ts, 3, text, len + 1, &len), 0);
+    assert_int_equal(strlen(text), len);
+    assert_int_equal(
+        sample(text, "etcd_network_active_peers{Local=\"3\",Remote=\"1\"} "),
+        1);
+    assert_non_null(strstr(
+        text, "etcd_network_peer_sent_bytes_total{Local=\"2\",To=\"3\"}"));
+    const char *help = "# HELP etcd_network_peer_sent_bytes_total ";
+    const char *first = strstr(text, help);
+    assert_non_null(first);
+    assert_null(strstr(first + 1, help));
+    free(text);
+    /* One transport: the same text as rafthttp_transport_metrics. */
+    char a[65536], b[65536];
+    size_t la = 0, lb = 0;
+    assert_int_equal(rafthttp_metrics_write(ts, 1, a, sizeof(a), &la), 0);
+    assert_int_equal(rafthttp_transport_metrics(ts[0], b, sizeof(b), &lb), 0);
+    assert_null(strstr(a, "Local=\"1\",To="));
+    assert_non_null(strstr(a, "{To=\"2\"}"));
+    /* Misuse names the argument. */
+    struct rafthttp_transport *with_null[2] = {ts[0], NULL};
+    assert_int_equal(rafthttp_metrics_write(with_null, 2, a, sizeof(a), &la),
+                     RAFTHTTP_EINVAL);
+    assert_string_equal(rafthttp_transport_errmsg(NULL),
+                        "metrics_write: ts[1] is NULL");
+    assert_int_equal(rafthttp_metrics_write(ts, 0, a, sizeof(a), &la),
+                     RAFTHTTP_EINVAL);
+    assert_string_equal(rafthttp_transport_errmsg(NULL),
+                        "metrics_write: n 0 (no transports)");
+    tc_stop(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_probing_live_and_dead),
         cmocka_unit_test(test_metrics_after_traffic),
+        cmocka_unit_test(test_metrics_of_several),
     };
     return cmocka_run_group_tests_name("observe", tests, NULL, NULL);
 }

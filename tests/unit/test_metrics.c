@@ -816,6 +816,66 @@ static void test_exposition_two_peers(void **state)
     free(text);
 }
 
+/* Counts the lines of text that start with prefix. */
+static size_t count_lines(const char *text, const char *prefix)
+{
+    size_t n = 0;
+    for (const char *l = text; l != NULL && *l != '\0';) {
+        n += strncmp(l, prefix, strlen(prefix)) == 0;
+        l = strchr(l, '\n');
+        l = l != NULL ? l + 1 : NULL;
+    }
+    return n;
+}
+
+/*
+ * Two members of one process: HELP and TYPE once per family, every sample
+ * told apart by a first Local label; one source alone is the plain text.
+ */
+static void test_exposition_several_members(void **state)
+{
+    (void)state;
+    struct rh_peer_metrics p[2];
+    struct rafthttp_stats st;
+    make_peers(p); /* peers 2 and 3 */
+    make_stats(&st);
+    struct rh_metrics_source src[2] = {{1, p, 2, &st}, {4, p, 1, &st}};
+    struct rh_buf b;
+    rh_buf_init(&b, NULL, 1 << 20);
+    assert_int_equal(rh_metrics_format_many(src, 1, &b), 0);
+    char *one = take_text(&b);
+    char *plain = format_text(p, 2, &st);
+    assert_string_equal(one, plain);
+    rh_buf_init(&b, NULL, 1 << 20);
+    assert_int_equal(rh_metrics_format_many(src, 2, &b), 0);
+    char *text = take_text(&b);
+    assert_int_equal(count_lines(text, "# HELP etcd_network_peer_sent_bytes"),
+                     1);
+    assert_int_equal(count_lines(text, "# TYPE rafthttp_dropped_messages_"
+                                       "total "),
+                     1);
+    static const char *const lines[] = {
+        "etcd_network_active_peers{Local=\"1\",Remote=\"2\"} ",
+        "etcd_network_active_peers{Local=\"4\",Remote=\"2\"} ",
+        "etcd_network_peer_sent_bytes_total{Local=\"1\",To=\"3\"} ",
+        "etcd_network_peer_sent_bytes_total{Local=\"4\",To=\"2\"} ",
+        "etcd_network_peer_round_trip_time_seconds_bucket{Local=\"4\",To="
+        "\"2\",le=\"0.0001\"} ",
+        "rafthttp_dropped_messages_total{Local=\"4\",reason=\"queue_bytes\"} "
+        "5\n",
+    };
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        assert_non_null(strstr(text, lines[i]));
+    }
+    assert_null(strstr(text, "{To=")); /* nothing left unlabelled */
+    assert_null(strstr(text, "{reason="));
+    /* Member 4 has no peer 3. */
+    assert_null(strstr(text, "Local=\"4\",To=\"3\""));
+    free(text);
+    free(one);
+    free(plain);
+}
+
 /* Large IDs, large counters (as integers) and Go's 'g' for sums. */
 static void test_exposition_numbers(void **state)
 {
@@ -1049,6 +1109,7 @@ int main(void)
         cmocka_unit_test(test_exposition_two_peers),
         cmocka_unit_test(test_exposition_numbers),
         cmocka_unit_test(test_exposition_no_peers),
+        cmocka_unit_test(test_exposition_several_members),
         cmocka_unit_test(test_format_errors),
         cmocka_unit_test(test_leader_example),
         cmocka_unit_test(test_follower_arithmetic),
