@@ -205,6 +205,156 @@ RAFTHTTP_API char *rafthttp_id_format(uint64_t id,
  */
 RAFTHTTP_API int rafthttp_id_parse(const char *s, uint64_t *id);
 
+/* ------------------------------------------------------------ membership */
+
+/*
+ * Helpers for the membership changes a raft core carries in its log, in
+ * etcd's encodings, so that a C member and an etcd member agree on them:
+ * raftpb's ConfChange and ConfChangeV2 (an entry's data when its type is
+ * RAFTHTTP_ENTRY_CONF_CHANGE or _V2), and etcd's member JSON (a
+ * ConfChange's context, and the body of GET /members). All of them are
+ * pure functions: no transport, no allocation, any thread.
+ *
+ * Output convention (as rafthttp_transport_metrics): the encoding goes
+ * into buf (cap bytes) with *len its length; RAFTHTTP_ETOOBIG when cap is
+ * short, with *len the length needed, so buf NULL and cap 0 ask the size.
+ */
+
+enum rafthttp_conf_change_type {
+    RAFTHTTP_CONF_ADD_NODE = 0,
+    RAFTHTTP_CONF_REMOVE_NODE = 1,
+    RAFTHTTP_CONF_UPDATE_NODE = 2,
+    RAFTHTTP_CONF_ADD_LEARNER_NODE = 3
+};
+
+/* raftpb.ConfChange. etcd puts its member JSON in context. */
+struct rafthttp_conf_change {
+    uint64_t id;                   /* 1: etcd's request ID */
+    int32_t type;                  /* 2: a rafthttp_conf_change_type */
+    uint64_t node_id;              /* 3 */
+    struct rafthttp_bytes context; /* 4 */
+};
+
+enum rafthttp_conf_change_transition {
+    RAFTHTTP_CONF_TRANSITION_AUTO = 0,
+    RAFTHTTP_CONF_TRANSITION_JOINT_IMPLICIT = 1,
+    RAFTHTTP_CONF_TRANSITION_JOINT_EXPLICIT = 2
+};
+
+/* raftpb.ConfChangeSingle. */
+struct rafthttp_conf_change_single {
+    int32_t type;     /* 1: a rafthttp_conf_change_type */
+    uint64_t node_id; /* 2 */
+};
+
+/* raftpb.ConfChangeV2. */
+struct rafthttp_conf_change_v2 {
+    int32_t transition; /* 1: a rafthttp_conf_change_transition */
+    const struct rafthttp_conf_change_single *changes; /* 2, n_changes */
+    size_t n_changes;
+    struct rafthttp_bytes context; /* 3 */
+};
+
+/*
+ * Encodes cc as etcd's ConfChange.Marshal() does, byte for byte (ID, Type
+ * and NodeID always written, Context when present). Returns 0,
+ * RAFTHTTP_ETOOBIG (see the output convention) or RAFTHTTP_EINVAL (cc or
+ * len NULL, buf NULL with cap > 0).
+ */
+RAFTHTTP_API int
+rafthttp_conf_change_encode(const struct rafthttp_conf_change *cc, uint8_t *buf,
+                            size_t cap, size_t *len);
+
+/*
+ * Decodes a ConfChange from exactly len bytes. cc->context points into
+ * data (borrowed: valid while data is). Unknown fields are skipped; what
+ * protobuf-c rejects is rejected. Returns 0, RAFTHTTP_EPROTO (not a
+ * ConfChange) or RAFTHTTP_EINVAL (data NULL with len > 0, cc NULL).
+ */
+RAFTHTTP_API int rafthttp_conf_change_decode(const uint8_t *data, size_t len,
+                                             struct rafthttp_conf_change *cc);
+
+/* Encodes cc as etcd's ConfChangeV2.Marshal(); as rafthttp_conf_change_encode.
+ */
+RAFTHTTP_API int
+rafthttp_conf_change_v2_encode(const struct rafthttp_conf_change_v2 *cc,
+                               uint8_t *buf, size_t cap, size_t *len);
+
+/*
+ * Decodes a ConfChangeV2 from exactly len bytes: its changes go into the
+ * caller's changes array (cap of them) and cc->changes points at it;
+ * cc->context points into data. Returns 0, RAFTHTTP_ETOOBIG when there
+ * are more than cap changes (cc->n_changes says how many; call again with
+ * a larger array), RAFTHTTP_EPROTO or RAFTHTTP_EINVAL as
+ * rafthttp_conf_change_decode.
+ */
+RAFTHTTP_API int rafthttp_conf_change_v2_decode(
+    const uint8_t *data, size_t len, struct rafthttp_conf_change_v2 *cc,
+    struct rafthttp_conf_change_single *changes, size_t cap);
+
+/*
+ * An etcd member (membership.Member): what a ConfChange's context and the
+ * /members list say of it. A list that is NULL is absent and one that is
+ * not NULL with n 0 is empty, which etcd writes differently (peerURLs null
+ * or []).
+ */
+struct rafthttp_member {
+    uint64_t id;
+    const char *name;             /* NULL or "": not written */
+    const char *const *peer_urls; /* peerURLs */
+    size_t n_peer_urls;
+    const char *const *client_urls; /* clientURLs; none: not written */
+    size_t n_client_urls;
+    bool is_learner; /* isLearner; false: not written */
+};
+
+/*
+ * Writes m as etcd's json.Marshal(member) does, byte for byte:
+ * {"id":<decimal>,"peerURLs":[...],"isLearner":true,"name":"...",
+ * "clientURLs":[...]}, strings escaped as Go escapes them (<, > and & as
+ * \u003c..., invalid UTF-8 as \ufffd). With promote, etcd's
+ * ConfigChangeContext for a learner's promotion: the same with
+ * "isPromote":true at the end. Output convention above; NUL-terminated
+ * when it fits. RAFTHTTP_EINVAL for m or len NULL, or a list with a NULL
+ * string or NULL with n > 0.
+ */
+RAFTHTTP_API int rafthttp_member_json(const struct rafthttp_member *m,
+                                      bool promote, char *buf, size_t cap,
+                                      size_t *len);
+
+/*
+ * The body etcd's GET /members answers: the n members sorted by ID, as a
+ * JSON array followed by a newline (json.Encoder); "null\n" for none, as
+ * Go encodes an empty member list. For rafthttp_config.members_json and
+ * rafthttp_transport_set_members_json. As rafthttp_member_json otherwise.
+ */
+RAFTHTTP_API int rafthttp_members_json(const struct rafthttp_member *ms,
+                                       size_t n, char *buf, size_t cap,
+                                       size_t *len);
+
+/*
+ * Parses one member as etcd's json.Unmarshal would (a ConfChange context,
+ * or ConfigChangeContext: *promote gets "isPromote", may be NULL). Keys in
+ * any order, unknown keys skipped, null as absent, strings unescaped. The
+ * strings and lists go into the caller's scratch (scratch_len bytes) and
+ * m points into it. Returns 0, RAFTHTTP_ETOOBIG (scratch too small),
+ * RAFTHTTP_EPROTO (not a member; rafthttp_transport_errmsg(NULL) says
+ * where) or RAFTHTTP_EINVAL.
+ */
+RAFTHTTP_API int rafthttp_member_parse(const char *json, size_t len,
+                                       struct rafthttp_member *m, bool *promote,
+                                       void *scratch, size_t scratch_len);
+
+/*
+ * Parses a /members body (a JSON array of members, or null) into ms (cap
+ * of them), *n the count. As rafthttp_member_parse, and RAFTHTTP_ETOOBIG
+ * also when there are more than cap members (*n says how many).
+ */
+RAFTHTTP_API int rafthttp_members_parse(const char *json, size_t len,
+                                        struct rafthttp_member *ms, size_t cap,
+                                        size_t *n, void *scratch,
+                                        size_t scratch_len);
+
 /* ------------------------------------------------------------ callbacks */
 
 struct rafthttp_transport;

@@ -194,11 +194,53 @@ static int seeds_probe(void)
     return 0;
 }
 
+static int seeds_conf_change(void)
+{
+    static const struct rafthttp_conf_change_single two[] = {
+        {RAFTHTTP_CONF_ADD_NODE, 4}, {RAFTHTTP_CONF_REMOVE_NODE, 3}};
+    static const char ctx[] = "{\"id\":4,\"peerURLs\":[\"http://a:1\"]}";
+    struct rafthttp_conf_change v1 = {
+        7, RAFTHTTP_CONF_ADD_NODE, 4, {(const uint8_t *)ctx, sizeof(ctx) - 1}};
+    struct rafthttp_conf_change_v2 v2 = {
+        RAFTHTTP_CONF_TRANSITION_JOINT_EXPLICIT,
+        two,
+        2,
+        {(const uint8_t *)ctx, sizeof(ctx) - 1}};
+    uint8_t buf[256];
+    size_t len = 0;
+    if (rafthttp_conf_change_encode(&v1, buf, sizeof(buf), &len) != 0 ||
+        write_seed("conf_change", buf, len) != 0 ||
+        rafthttp_conf_change_v2_encode(&v2, buf, sizeof(buf), &len) != 0) {
+        return -1;
+    }
+    return write_seed("conf_change", buf, len);
+}
+
+static int seeds_member_json(void)
+{
+    static const char *const texts[] = {
+        "{\"id\":5582299463101008745,\"peerURLs\":[\"http://10.0.0.4:2380\"],"
+        "\"isLearner\":true,\"name\":\"infra4\",\"clientURLs\":[\"http://"
+        "10.0.0.4:2379\"],\"isPromote\":true}",
+        "[{\"id\":1,\"peerURLs\":null},{\"id\":2,\"peerURLs\":[],\"name\":"
+        "\"\\u003c\\ud83d\\ude00\\n\"}]\n",
+        "null\n",
+        "{\"ID\":1,\"x\":{\"y\":[1.5e3,-2,true,false,null,\"s\"]}}",
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        if (write_seed("member_json", (const uint8_t *)texts[i],
+                       strlen(texts[i])) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int make_dirs(void)
 {
     static const char *const targets[] = {
-        "raftpb",        "entry",   "msg_frame", "msgappv2",
-        "snapshot_head", "request", "probe"};
+        "raftpb",  "entry", "msg_frame",   "msgappv2",   "snapshot_head",
+        "request", "probe", "conf_change", "member_json"};
     char path[4096];
     if (mkdir(out_dir, 0755) != 0 && errno != EEXIST) {
         perror(out_dir);
@@ -225,7 +267,8 @@ int main(int argc, char **argv)
     size_t n = sample_messages(ms);
     if (make_dirs() != 0 || seeds_raftpb(ms, n) != 0 ||
         seeds_entry(ms, n) != 0 || seeds_streams(ms, n) != 0 ||
-        seeds_request() != 0 || seeds_probe() != 0) {
+        seeds_request() != 0 || seeds_probe() != 0 ||
+        seeds_conf_change() != 0 || seeds_member_json() != 0) {
         return 1;
     }
     printf("gen_corpus: seeds written to %s\n", out_dir);

@@ -1,7 +1,8 @@
 /*
  * The C half of the golden-vector test. Reads the vectors etcd's own Go
  * code wrote (tests/interop/golden), decodes each with our decoders,
- * re-encodes what it decoded with our encoders, and
+ * re-encodes what it decoded with our encoders (for ConfChange,
+ * ConfChangeV2 and member JSON, the public helpers of rafthttp.h), and
  * 1. requires our bytes to equal etcd's, and
  * 2. writes our bytes to a file in the same format, which the Go program
  *    then decodes with etcd's decoders ("golden verify").
@@ -82,6 +83,74 @@ static int reencode_generic(const ProtobufCMessageDescriptor *d,
     }
     protobuf_c_message_free_unpacked(pm, NULL);
     return rv;
+}
+
+/* ------------------------------------------- the public membership API */
+
+/* Encodes through the output convention: ask the size, then write. */
+#define ENCODE_INTO(out, call, ...)                                            \
+    do {                                                                       \
+        size_t need_ = 0;                                                      \
+        int rv_ = call(__VA_ARGS__, NULL, 0, &need_);                          \
+        if (rv_ != RAFTHTTP_ETOOBIG && rv_ != 0) {                             \
+            return rv_;                                                        \
+        }                                                                      \
+        rv_ = rh_buf_reserve((out), need_ + 1);                                \
+        if (rv_ == 0) {                                                        \
+            rv_ = call(__VA_ARGS__, (void *)(out)->data, need_ + 1, &need_);   \
+        }                                                                      \
+        (out)->len = rv_ == 0 ? need_ : 0;                                     \
+        return rv_;                                                            \
+    } while (0)
+
+static int reencode_conf_change(const struct vector *v, struct rh_buf *out)
+{
+    struct rafthttp_conf_change cc;
+    int rv = rafthttp_conf_change_decode(v->bytes, v->len, &cc);
+    if (rv != 0) {
+        return rv;
+    }
+    ENCODE_INTO(out, rafthttp_conf_change_encode, &cc);
+}
+
+static int reencode_conf_change_v2(const struct vector *v, struct rh_buf *out)
+{
+    struct rafthttp_conf_change_single changes[16];
+    struct rafthttp_conf_change_v2 cc;
+    int rv = rafthttp_conf_change_v2_decode(v->bytes, v->len, &cc, changes, 16);
+    if (rv != 0) {
+        return rv;
+    }
+    ENCODE_INTO(out, rafthttp_conf_change_v2_encode, &cc);
+}
+
+static char scratch[1 << 16];
+
+static int reencode_member(const struct vector *v, struct rh_buf *out)
+{
+    struct rafthttp_member m;
+    bool promote = false;
+    int rv = rafthttp_member_parse((const char *)v->bytes, v->len, &m, &promote,
+                                   scratch, sizeof(scratch));
+    if (rv == 0 && promote != (strcmp(v->param, "promote") == 0)) {
+        rv = RAFTHTTP_EPROTO;
+    }
+    if (rv != 0) {
+        return rv;
+    }
+    ENCODE_INTO(out, rafthttp_member_json, &m, promote);
+}
+
+static int reencode_members(const struct vector *v, struct rh_buf *out)
+{
+    struct rafthttp_member ms[16];
+    size_t n = 0;
+    int rv = rafthttp_members_parse((const char *)v->bytes, v->len, ms, 16, &n,
+                                    scratch, sizeof(scratch));
+    if (rv != 0) {
+        return rv;
+    }
+    ENCODE_INTO(out, rafthttp_members_json, ms, n);
 }
 
 /* ----------------------------------------------------------- streams */
@@ -182,8 +251,6 @@ static int reencode(const struct vector *v, struct rh_buf *out)
     } generic[] = {
         {"snapshot", &raftpb__snapshot__descriptor},
         {"confstate", &raftpb__conf_state__descriptor},
-        {"confchange", &raftpb__conf_change__descriptor},
-        {"confchangev2", &raftpb__conf_change_v2__descriptor},
         {"hardstate", &raftpb__hard_state__descriptor},
     };
     if (strcmp(v->kind, "message") == 0) {
@@ -200,6 +267,20 @@ static int reencode(const struct vector *v, struct rh_buf *out)
     }
     if (strcmp(v->kind, "snapbody") == 0) {
         return reencode_snapbody(v, out);
+    }
+    static const struct {
+        const char *kind;
+        int (*reencode)(const struct vector *v, struct rh_buf *out);
+    } public_api[] = {
+        {"confchange", reencode_conf_change},
+        {"confchangev2", reencode_conf_change_v2},
+        {"memberjson", reencode_member},
+        {"membersjson", reencode_members},
+    };
+    for (size_t i = 0; i < sizeof(public_api) / sizeof(public_api[0]); i++) {
+        if (strcmp(v->kind, public_api[i].kind) == 0) {
+            return public_api[i].reencode(v, out);
+        }
     }
     for (size_t i = 0; i < sizeof(generic) / sizeof(generic[0]); i++) {
         if (strcmp(v->kind, generic[i].kind) == 0) {

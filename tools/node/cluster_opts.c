@@ -64,41 +64,26 @@ static int split_cluster(char *spec, struct member *ms, size_t *n)
     return 0;
 }
 
-/* etcd's /members JSON: [{"id":..,"peerURLs":[..],"name":".."},...]. */
+/*
+ * The members as etcd's /members lists them (and as each is kept for later
+ * changes, membership.c). On a list too long for o->members_json, /members
+ * is left unserved and the joiner asks another member.
+ */
 static void write_members_json(struct node_opts *o, const struct member *ms,
                                size_t n)
 {
-    char *out = o->members_json;
-    size_t cap = sizeof(o->members_json);
-    size_t at = (size_t)snprintf(out, cap, "[");
-    for (size_t i = 0; i < n && at < cap; i++) {
-        at += (size_t)snprintf(out + at, cap - at,
-                               "%s{\"id\":%" PRIu64 ",\"peerURLs\":[",
-                               i > 0 ? "," : "", ms[i].id);
-        for (size_t k = 0; k < ms[i].n_urls && at < cap; k++) {
-            at += (size_t)snprintf(out + at, cap - at, "%s\"%s\"",
-                                   k > 0 ? "," : "", ms[i].urls[k]);
-        }
-        if (at < cap) {
-            at += (size_t)snprintf(out + at, cap - at, "],\"name\":\"%s\"}",
-                                   ms[i].name);
-        }
-    }
-    if (at < cap) {
-        snprintf(out + at, cap - at, "]");
-    }
-    /* The same objects, one by one, for later changes (membership.c). */
+    struct rafthttp_member list[MAX_MEMBERS];
     for (size_t i = 0; i < n; i++) {
-        char one[1024];
-        int len = snprintf(one, sizeof(one),
-                           "{\"id\":%" PRIu64 ",\"peerURLs\":[", ms[i].id);
-        for (size_t k = 0; k < ms[i].n_urls; k++) {
-            len += snprintf(one + len, sizeof(one) - (size_t)len, "%s\"%s\"",
-                            k > 0 ? "," : "", ms[i].urls[k]);
-        }
-        len += snprintf(one + len, sizeof(one) - (size_t)len,
-                        "],\"name\":\"%s\"}", ms[i].name);
-        node_membership_set(ms[i].id, one, (size_t)len);
+        list[i] = (struct rafthttp_member){.id = ms[i].id,
+                                           .name = ms[i].name,
+                                           .peer_urls = ms[i].urls,
+                                           .n_peer_urls = ms[i].n_urls};
+        node_membership_set(&list[i]);
+    }
+    size_t len = 0;
+    if (rafthttp_members_json(list, n, o->members_json, sizeof(o->members_json),
+                              &len) != 0) {
+        o->members_json[0] = '\0';
     }
 }
 

@@ -1,52 +1,90 @@
-/* The /members list of rafthttp-node; see membership.h. */
+/*
+ * The /members list of rafthttp-node; see membership.h.
+ *
+ * Each member is kept as its own JSON (rafthttp_member_json) and parsed
+ * back into its slot's scratch (rafthttp_member_parse): a deep copy
+ * without a hand-written one, and the slot's struct points only into the
+ * slot. The list is written with rafthttp_members_json, which sorts it.
+ */
 #include <pthread.h>
-#include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "membership.h"
 
 #define MAX_MEMBERS 64
-#define MEMBER_JSON 1024
+#define MEMBER_JSON 2048
+
+struct slot {
+    struct rafthttp_member m; /* points into scratch */
+    char scratch[2 * MEMBER_JSON];
+};
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-    uint64_t id;
-    char json[MEMBER_JSON];
-} members[MAX_MEMBERS];
-static size_t n_members;
+static struct slot slots[MAX_MEMBERS];
+static size_t n_slots;
 
-int node_membership_set(uint64_t id, const char *json, size_t len)
+static struct slot *find(uint64_t id)
 {
-    if (len >= MEMBER_JSON) {
+    for (size_t k = 0; k < n_slots; k++) {
+        if (slots[k].m.id == id) {
+            return &slots[k];
+        }
+    }
+    return NULL;
+}
+
+/* Copies m into s through its JSON. */
+static int copy_into(struct slot *s, const struct rafthttp_member *m)
+{
+    char json[MEMBER_JSON];
+    size_t len = 0;
+    if (rafthttp_member_json(m, false, json, sizeof(json), &len) != 0) {
+        return -1;
+    }
+    struct rafthttp_member parsed;
+    if (rafthttp_member_parse(json, len, &parsed, NULL, s->scratch,
+                              sizeof(s->scratch)) != 0) {
+        return -1;
+    }
+    s->m = parsed;
+    return 0;
+}
+
+int node_membership_set(const struct rafthttp_member *m)
+{
+    struct slot checked; /* proves m fits before a slot is touched */
+    if (copy_into(&checked, m) != 0) {
         return -1;
     }
     pthread_mutex_lock(&mu);
-    size_t k = 0;
-    while (k < n_members && members[k].id != id) {
-        k++;
+    struct slot *s = find(m->id);
+    if (s == NULL && n_slots < MAX_MEMBERS) {
+        s = &slots[n_slots++];
     }
-    int rv = 0;
-    if (k == n_members && n_members == MAX_MEMBERS) {
-        rv = -1;
-    } else {
-        if (k == n_members) {
-            n_members++;
-        }
-        members[k].id = id;
-        memcpy(members[k].json, json, len);
-        members[k].json[len] = '\0';
-    }
+    int rv = s != NULL ? copy_into(s, &checked.m) : -1;
     pthread_mutex_unlock(&mu);
     return rv;
+}
+
+void node_membership_promote(uint64_t id)
+{
+    pthread_mutex_lock(&mu);
+    struct slot *s = find(id);
+    if (s != NULL) {
+        s->m.is_learner = false;
+    }
+    pthread_mutex_unlock(&mu);
 }
 
 void node_membership_remove(uint64_t id)
 {
     pthread_mutex_lock(&mu);
-    for (size_t k = 0; k < n_members; k++) {
-        if (members[k].id == id) {
-            members[k] = members[--n_members];
-            break;
+    struct slot *s = find(id);
+    if (s != NULL) {
+        struct slot *last = &slots[--n_slots];
+        if (s != last) {
+            copy_into(s, &last->m);
         }
     }
     pthread_mutex_unlock(&mu);
@@ -54,59 +92,14 @@ void node_membership_remove(uint64_t id)
 
 size_t node_membership_json(char *out, size_t cap)
 {
+    struct rafthttp_member ms[MAX_MEMBERS];
+    size_t len = 0;
     pthread_mutex_lock(&mu);
-    size_t at = 0;
-    int ok = n_members > 0 && cap > 2;
-    if (ok) {
-        out[at++] = '[';
+    for (size_t k = 0; k < n_slots; k++) {
+        ms[k] = slots[k].m;
     }
-    for (size_t k = 0; ok && k < n_members; k++) {
-        size_t len = strlen(members[k].json);
-        if (at + len + 3 > cap) {
-            ok = 0;
-            break;
-        }
-        if (k > 0) {
-            out[at++] = ',';
-        }
-        memcpy(out + at, members[k].json, len);
-        at += len;
-    }
+    bool ok =
+        n_slots > 0 && rafthttp_members_json(ms, n_slots, out, cap, &len) == 0;
     pthread_mutex_unlock(&mu);
-    if (!ok) {
-        return 0;
-    }
-    out[at++] = ']';
-    out[at] = '\0';
-    return at;
-}
-
-size_t node_membership_peer_urls(const char *json, size_t len, char *buf,
-                                 size_t cap, const char **urls, size_t max)
-{
-    static const char key[] = "\"peerURLs\":[";
-    if (len >= cap) {
-        return 0;
-    }
-    memcpy(buf, json, len);
-    buf[len] = '\0';
-    char *p = strstr(buf, key);
-    size_t n = 0;
-    if (p == NULL) {
-        return 0;
-    }
-    p += sizeof(key) - 1;
-    while (n < max && *p == '"') {
-        char *end = strchr(p + 1, '"');
-        if (end == NULL) {
-            break;
-        }
-        *end = '\0';
-        urls[n++] = p + 1;
-        p = end + 1;
-        if (*p == ',') {
-            p++;
-        }
-    }
-    return n;
+    return ok ? len : 0;
 }

@@ -152,31 +152,51 @@ static void on_snapshot(uint64_t from, uint64_t index, const char *path,
     fflush(stdout);
 }
 
+/* Talks to an added or updated member as a peer, as etcd's apply does. */
+static void peer_with(struct node *n, const struct rafthttp_member *m)
+{
+    if (m->id == n->opt.id || m->n_peer_urls == 0) {
+        return;
+    }
+    int rv =
+        rafthttp_transport_add_peer(n->t, m->id, m->peer_urls, m->n_peer_urls);
+    if (rv == RAFTHTTP_EEXIST) { /* known, with other URLs: an update */
+        rv = rafthttp_transport_update_peer(n->t, m->id, m->peer_urls,
+                                            m->n_peer_urls);
+    }
+    if (rv != 0) {
+        fprintf(stderr, "rafthttp-node: member %llx: %s\n",
+                (unsigned long long)m->id, rafthttp_transport_errmsg(NULL));
+    }
+}
+
 /*
  * A membership change went by (from a transport thread): keep /members
- * current, and talk to added members as peers, as etcd's apply does.
+ * current and the peers with it. An add or update carries etcd's member
+ * JSON; a promotion (isPromote) names the member alone.
  */
-static void on_conf_change(int type, uint64_t node_id, const uint8_t *ctx,
-                           size_t len, void *ud)
+static void on_conf_change(const struct rafthttp_conf_change *cc, void *ud)
 {
     struct node *n = ud;
     static char json[8192];
-    static char buf[1024];
-    const char *urls[NODE_MAX_URLS];
-    if (type == 1) { /* ConfChangeRemoveNode */
-        node_membership_remove(node_id);
-        if (node_id != n->opt.id) {
-            rafthttp_transport_remove_peer(n->t, node_id);
+    char scratch[4096];
+    struct rafthttp_member m;
+    bool promote = false;
+    if (cc->type == RAFTHTTP_CONF_REMOVE_NODE) {
+        node_membership_remove(cc->node_id);
+        if (cc->node_id != n->opt.id) {
+            rafthttp_transport_remove_peer(n->t, cc->node_id);
         }
-    } else if (len > 0 &&
-               node_membership_set(node_id, (const char *)ctx, len) == 0) {
-        size_t k = node_membership_peer_urls((const char *)ctx, len, buf,
-                                             sizeof(buf), urls, NODE_MAX_URLS);
-        if (k > 0 && node_id != n->opt.id) {
-            if (rafthttp_transport_add_peer(n->t, node_id, urls, k) == 0) {
-                rafthttp_transport_update_peer(n->t, node_id, urls, k);
-            }
-        }
+    } else if (rafthttp_member_parse((const char *)cc->context.base,
+                                     cc->context.len, &m, &promote, scratch,
+                                     sizeof(scratch)) != 0) {
+        fprintf(stderr, "rafthttp-node: ConfChange for %llx: %s\n",
+                (unsigned long long)cc->node_id,
+                rafthttp_transport_errmsg(NULL));
+    } else if (promote) {
+        node_membership_promote(m.id);
+    } else if (node_membership_set(&m) == 0) {
+        peer_with(n, &m);
     }
     if (node_membership_json(json, sizeof(json)) > 0) {
         rafthttp_transport_set_members_json(n->t, json);

@@ -23,7 +23,6 @@
 #include <string.h>
 
 #include "common/common.h"
-#include "raft.pb-c.h"
 #include "responder.h"
 
 const char *node_responder_type_name(int32_t type)
@@ -208,15 +207,10 @@ static void report_conf_changes(struct responder *r,
         if (e->type != RAFTHTTP_ENTRY_CONF_CHANGE) {
             continue;
         }
-        Raftpb__ConfChange *cc =
-            raftpb__conf_change__unpack(NULL, e->data.len, e->data.base);
-        if (cc == NULL) {
-            continue;
+        struct rafthttp_conf_change cc;
+        if (rafthttp_conf_change_decode(e->data.base, e->data.len, &cc) == 0) {
+            r->on_conf_change(&cc, r->on_conf_change_ud);
         }
-        r->on_conf_change((int)cc->type, cc->node_id, cc->context.data,
-                          cc->has_context ? cc->context.len : 0,
-                          r->on_conf_change_ud);
-        raftpb__conf_change__free_unpacked(cc, NULL);
     }
 }
 

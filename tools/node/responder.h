@@ -64,11 +64,10 @@ struct responder {
     void *on_snapshot_ud;
     /*
      * Called (from a transport thread, no lock held) for each ConfChange
-     * entry in an append we accepted: its type (raftpb ConfChangeType),
-     * node ID and context (borrowed: etcd's member JSON for an add).
+     * entry in an append we accepted (its context, etcd's member JSON,
+     * borrowed for the call).
      */
-    void (*on_conf_change)(int type, uint64_t node_id, const uint8_t *ctx,
-                           size_t ctx_len, void *ud);
+    void (*on_conf_change)(const struct rafthttp_conf_change *cc, void *ud);
     void *on_conf_change_ud;
 };
 

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
+	"go.etcd.io/etcd/etcdserver/api/membership"
 	"go.etcd.io/etcd/etcdserver/api/rafthttp"
 	"go.etcd.io/etcd/pkg/types"
 	"go.etcd.io/etcd/raft/raftpb"
@@ -36,6 +38,8 @@ var kinds = []*kind{
 	{name: "msgstream", prefix: "stream", encode: encodeMsgStream, decode: decodeMsgStream},
 	{name: "msgappv2", prefix: "app2", encode: encodeMsgAppV2, decode: decodeMsgAppV2},
 	{name: "snapbody", prefix: "body", encode: encodeSnapBody, decode: decodeSnapBody},
+	{name: "memberjson", prefix: "member", encode: encodeMemberJSON, decode: decodeMemberJSON},
+	{name: "membersjson", prefix: "members", encode: encodeMembersJSON, decode: decodeMembersJSON},
 }
 
 // kindByName returns the kind called name, or nil.
@@ -254,4 +258,46 @@ func (c *cursor) uint64(what string) (uint64, error) {
 		return 0, err
 	}
 	return binary.BigEndian.Uint64(c.b[start:]), nil
+}
+
+// encodeMemberJSON is json.Marshal of a *membership.Member, as etcd's
+// AddMember writes a ConfChange's context; with param "promote", of the
+// ConfigChangeContext PromoteMember writes.
+func encodeMemberJSON(v interface{}, param string) ([]byte, error) {
+	m := v.(*membership.Member)
+	switch param {
+	case "-":
+		return json.Marshal(m)
+	case "promote":
+		return json.Marshal(&membership.ConfigChangeContext{Member: *m, IsPromote: true})
+	}
+	return nil, fmt.Errorf("bad memberjson param %q, want - or promote", param)
+}
+
+// decodeMemberJSON is json.Unmarshal as etcd's applyConfChange reads a
+// context; a promotion must say isPromote.
+func decodeMemberJSON(b []byte, param string) (interface{}, error) {
+	var ctx membership.ConfigChangeContext
+	if err := json.Unmarshal(b, &ctx); err != nil {
+		return nil, err
+	}
+	if ctx.IsPromote != (param == "promote") {
+		return nil, fmt.Errorf("isPromote is %v with param %q", ctx.IsPromote, param)
+	}
+	return &ctx.Member, nil
+}
+
+// encodeMembersJSON is the body of etcd's GET /members (peer handler):
+// json.NewEncoder(w).Encode(cluster.Members()).
+func encodeMembersJSON(v interface{}, _ string) ([]byte, error) {
+	var buf bytes.Buffer
+	err := json.NewEncoder(&buf).Encode(v.([]*membership.Member))
+	return buf.Bytes(), err
+}
+
+// decodeMembersJSON is how a joining etcd reads it (getClusterFromRemotePeers).
+func decodeMembersJSON(b []byte, _ string) (interface{}, error) {
+	var ms []*membership.Member
+	err := json.Unmarshal(b, &ms)
+	return ms, err
 }

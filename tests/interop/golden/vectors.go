@@ -62,6 +62,7 @@ func buildVectors() []*vector {
 	addMsgStreams(b)
 	addMsgAppV2s(b)
 	addSnapBodies(b)
+	addMembers(b)
 	return b.vecs
 }
 
