@@ -7,7 +7,8 @@
 # transport's, then the process_* ones of Go's Prometheus client), which
 # are fetched while it runs (node 2 takes etcd's flag names); a third
 # listens at two URLs of one --listen-peer-urls, announces the etcd
-# version it is given at /version and stops cleanly on SIGTERM; bad
+# version it is given at /version, logs zap's JSON to a file and stderr
+# (--logger, --log-outputs) and stops cleanly on SIGTERM; bad
 # arguments exit with status 2 (IDs are hex as etcd prints them: 0x or a
 # long decimal are refused), as does a --data-dir that is not a
 # writable directory; --help and --version exit 0.
@@ -239,12 +240,14 @@ fi
 # A lone node announces the etcd version it is given (/version, as etcd's
 # leader reads it) and stops cleanly on SIGTERM. It listens at two URLs
 # given as one etcd --listen-peer-urls list, and serves its metrics at
-# etcd's --listen-metrics-urls.
+# etcd's --listen-metrics-urls. It logs as etcd's --logger zap does, to a
+# file and to stderr (--log-outputs).
 read -r port1 port2 < <(free_ports)
 "$node" --id 3 --cluster-id BEEF \
   --listen-peer-urls "http://127.0.0.1:$port1,http://127.0.0.1:$port2" \
   --listen-metrics-urls http://127.0.0.1:0 --initial-cluster-state existing \
   --peer "4=http://127.0.0.1:1" --etcd-version 3.5.16 \
+  --logger zap --log-outputs "$work/n3.log,stderr" \
   --cluster-version 3.4.0 >"$work/n3.out" 2>"$work/n3.err" &
 pid3=$!
 pids+=("$pid3")
@@ -270,6 +273,16 @@ grep -q '^summary member=3 .* stopped_by=SIGTERM' "$work/n3.out" ||
   fail "SIGTERM: no summary"
 grep -q '^start member=3 cluster=beef ' "$work/n3.out" ||
   fail "--cluster-id BEEF is not the hex ID beef"
+# zap's JSON lines, the same in the file and on stderr.
+zap_start='^{"level":"info","ts":"[0-9T:.-]*Z","msg":"started rafthttp transport","local-member-id":"3","cluster-id":"beef"}$'
+grep -q "$zap_start" "$work/n3.log" ||
+  fail "--logger zap: no JSON start line in the --log-outputs file"
+grep -q "$zap_start" "$work/n3.err" ||
+  fail "--log-outputs FILE,stderr: no JSON start line on stderr"
+if grep -v '^{"level":"[a-z]*","ts":"[^"]*","msg":"[^"]*","local-member-id":"3"' \
+  "$work/n3.log" | grep -q .; then
+  fail "--logger zap: a line that is not zap's JSON: $(head -3 "$work/n3.log")"
+fi
 
 # expect_usage WHAT ARGS...: exit status 2 and a message on stderr.
 expect_usage() {
@@ -358,6 +371,14 @@ expect_usage "bad --initial-cluster-state" --id 1 "${ok[@]}" \
   --initial-cluster-state old
 grep -qF "want new or existing" "$work/bad.err" ||
   fail "--initial-cluster-state old: no reason given"
+
+expect_usage "bad --logger" --id 1 "${ok[@]}" --logger json
+grep -qF "want zap or capnslog" "$work/bad.err" ||
+  fail "--logger json: no reason given"
+expect_usage "unopenable --log-outputs" --id 1 "${ok[@]}" \
+  --log-outputs "stderr,$work/no/such/dir/log"
+grep -qF -e "--log-outputs: cannot open $work/no/such/dir/log: No such file" \
+  "$work/bad.err" || fail "--log-outputs: the failed output is not named"
 
 rc=0
 "$node" --help >"$work/help.out" 2>&1 || rc=$?

@@ -63,6 +63,11 @@ static const char *const usage_text[] = {
     "                             GET /v2/stats/leader at http://HOST:PORT",
     "                             (port 0: any free port, printed)",
     "  --log-level LEVEL          debug, info (default), warn or error",
+    "  --logger zap|capnslog      the log's form: zap's JSON lines, as",
+    "                             etcd's --logger zap, or one text line per",
+    "                             event with key=value fields (default)",
+    "  --log-outputs OUT[,OUT..]  stderr (default), stdout, default",
+    "                             (stderr) or a file path (appended)",
     "  --status-interval SECONDS  print peer status every SECONDS (0: off)",
     "  --duration SECONDS         exit after SECONDS (0: at SIGINT/SIGTERM)",
     "  --peer-delay SECONDS       add the peers only after SECONDS (test:",
@@ -344,6 +349,24 @@ static int opt_log_level(struct node_opts *o, const char *v)
     return bad_arg("--log-level", v, "want debug, info, warn or error");
 }
 
+static int opt_logger(struct node_opts *o, const char *v)
+{
+    if (strcmp(v, "zap") == 0 || strcmp(v, "capnslog") == 0) {
+        o->log_format = v[0] == 'z' ? RAFTHTTP_LOG_JSON : RAFTHTTP_LOG_TEXT;
+        return 0;
+    }
+    return bad_arg("--logger", v, "want zap or capnslog");
+}
+
+static int opt_log_outputs(struct node_opts *o, const char *v)
+{
+    if (v[0] == '\0') {
+        return bad_arg("--log-outputs", v, "want stderr, stdout or a path");
+    }
+    o->log_outputs = v;
+    return 0;
+}
+
 static int opt_peer_delay(struct node_opts *o, const char *v)
 {
     return parse_seconds("--peer-delay", v, &o->peer_delay_s);
@@ -472,6 +495,8 @@ static const struct node_option options[] = {
     {"--send-snapshot", opt_send_snapshot, false},
     {"--metrics-listen", opt_metrics_listen, false},
     {"--log-level", opt_log_level, false},
+    {"--logger", opt_logger, false},
+    {"--log-outputs", opt_log_outputs, false},
     {"--status-interval", opt_status_interval, false},
     {"--duration", opt_duration, false},
     {"--peer-delay", opt_peer_delay, false},
@@ -555,7 +580,8 @@ void node_options_fill_config(const struct node_opts *o,
     cfg->snapshot_dir = o->data_dir; /* NULL: snapshots are refused */
     cfg->raft_ops = ops;
     cfg->raft_user_data = ud;
-    cfg->log = NULL; /* the library's line per event on stderr */
+    cfg->log = NULL; /* the caller routes it (node_log.c) */
+    cfg->log_format = o->log_format;
     cfg->members_json = o->members_json[0] != '\0' ? o->members_json : NULL;
     cfg->log_level = o->log_level;
     if (o->server_version != NULL) {

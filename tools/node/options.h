@@ -45,8 +45,10 @@ struct node_opts {
     const char *metrics_listen; /* NULL if not given */
     const char *cluster_state;  /* --initial-cluster-state; NULL: "new" */
     enum rafthttp_log_level log_level;
-    uint64_t status_interval_s;  /* 0: no status lines */
-    uint64_t duration_s;         /* 0: until a signal */
+    enum rafthttp_log_format log_format; /* --logger zap: JSON */
+    const char *log_outputs;             /* --log-outputs; NULL: stderr */
+    uint64_t status_interval_s;          /* 0: no status lines */
+    uint64_t duration_s;                 /* 0: until a signal */
     uint64_t peer_delay_s;       /* --peer-delay: seconds before add_peer */
     const char *server_version;  /* --etcd-version; NULL: the default */
     const char *cluster_version; /* --cluster-version; NULL: X.Y.0 */

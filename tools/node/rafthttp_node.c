@@ -91,6 +91,7 @@
 #include "data_dir.h"
 #include "metrics_http.h"
 #include "membership.h"
+#include "node_log.h"
 #include "options.h"
 #include "rafthttp.h"
 #include "responder.h"
@@ -111,6 +112,7 @@ struct node {
     struct responder resp;
     struct snap_sender snap;     /* --send-snapshot */
     struct metrics_http metrics; /* --metrics-listen */
+    struct node_log log;         /* --logger, --log-outputs */
     struct rafthttp_transport *t;
     int64_t started_ms; /* monotonic */
 };
@@ -466,6 +468,8 @@ static int node_start(struct node *n)
         node_responder_add_peer(&n->resp, n->opt.peers[i].id);
     }
     node_options_fill_config(&n->opt, node_responder_ops(), &n->resp, &cfg);
+    cfg.log = node_log_write;
+    cfg.log_user_data = &n->log;
     int rv = rafthttp_transport_new(&n->t, &cfg);
     if (rv != 0) {
         fprintf(stderr, PROG ": transport: %s\n", rafthttp_strerror(rv));
@@ -669,8 +673,12 @@ int main(int argc, char **argv)
     if (n.opt.data_dir != NULL && node_data_dir_prepare(n.opt.data_dir) != 0) {
         return EXIT_USAGE; /* not a directory we can write in */
     }
+    if (node_log_open(&n.log, n.opt.log_outputs, n.opt.log_format) != 0) {
+        return EXIT_USAGE; /* an output we cannot open */
+    }
     if (node_snap_sender_init(&n.snap) != 0) {
         fprintf(stderr, PROG ": cannot set up the snapshot sender\n");
+        node_log_close(&n.log);
         return 1;
     }
     int status = EXIT_USAGE; /* a --send-snapshot FILE we cannot open */
@@ -680,5 +688,6 @@ int main(int argc, char **argv)
     }
     node_snap_sender_close(&n.snap);
     close_wake_pipe();
+    node_log_close(&n.log);
     return status;
 }
