@@ -113,6 +113,10 @@ bool rh_peer_stream_head(struct rh_peer_table *pt, struct rh_peer *p,
                         p->id, status, version_ok, now_ms)) {
         return false;
     }
+    rh_log(pt->log, RAFTHTTP_LOG_INFO,
+           "established TCP streaming connection with remote peer",
+           RH_F("stream-reader-type", rh_stream_source(type)),
+           RH_F("remote-peer-id", p->id_str));
     rh_peer_mark_active(pt, p, rh_stream_source(type));
     return true;
 }
@@ -186,12 +190,13 @@ void rh_peer_stream_ended(struct rh_peer_table *pt, struct rh_peer *p,
     if (p->removed || !pt->open) {
         return;
     }
-    if (!f.was_up) { /* never silent; the merging logger bounds the rate */
-        rh_log(pt->log, RAFTHTTP_LOG_WARN, "failed to dial stream",
-               RH_F("remote-peer-id", p->id_str),
-               RH_F("stream-reader-type", rh_stream_source(type)),
-               RH_F("error", f.why));
-    }
+    /* Never silent; the merging logger bounds the rate. */
+    rh_log(pt->log, RAFTHTTP_LOG_WARN,
+           f.was_up ? "lost TCP streaming connection with remote peer"
+                    : "failed to dial stream",
+           RH_F("remote-peer-id", p->id_str),
+           RH_F("stream-reader-type", rh_stream_source(type)),
+           RH_F("error", f.why));
     struct rh_failure failure = {
         .source = rh_stream_source(type),
         .why = f.why,
@@ -237,6 +242,10 @@ struct rh_stream_resp *rh_peer_writer_attach(struct rh_peer_table *pt,
     }
     /* Bytes at once, so the answer's head goes out now. */
     rh_peer_queued(pt, p, rh_stream_writer_heartbeat(w, pt->alloc));
+    rh_log(pt->log, RAFTHTTP_LOG_INFO,
+           "established TCP streaming connection with remote peer",
+           RH_F("stream-writer-type", rh_stream_source(type)),
+           RH_F("remote-peer-id", p->id_str));
     rh_peer_mark_active(pt, p, rh_stream_source(type));
     for (int i = 0; i < RH_STREAM_TYPES; i++) {
         rh_stream_peer_alive(&p->readers[i], pt->cfg, now_ms);
@@ -273,6 +282,11 @@ void rh_peer_writer_gone(struct rh_peer_table *pt, struct rh_peer *p,
     if (p->removed || !pt->open) {
         return;
     }
+    rh_log(pt->log, RAFTHTTP_LOG_WARN,
+           "lost TCP streaming connection with remote peer",
+           RH_F("stream-writer-type", rh_stream_source(type)),
+           RH_F("remote-peer-id", p->id_str),
+           RH_F("error", "stream connection closed"));
     struct rh_failure f = {.source = rh_stream_source(type),
                            .why = "stream connection closed"};
     rh_peer_failed(pt, p, &f);
@@ -406,6 +420,11 @@ int rh_peer_snapshot_begin(struct rh_peer_table *pt, struct rh_peer *p,
     p->snap = u;
     p->metrics.snap_send_inflight++;
     rh_peer_ref(p);
+    char bytes[24];
+    rh_log(pt->log, RAFTHTTP_LOG_INFO, "sending database snapshot",
+           RH_F("remote-peer-id", p->id_str),
+           RH_F("bytes", rh_fmt(bytes, sizeof(bytes), "%llu",
+                                (unsigned long long)u->src.size)));
     return 0;
 }
 
@@ -465,6 +484,8 @@ void rh_peer_snapshot_end(struct rh_peer_table *pt, struct rh_peer *p,
         snprintf(text, sizeof(text), "snapshot: %s (status %ld)",
                  why != NULL ? why : rafthttp_strerror(result), status);
         text[strcspn(text, "\n")] = '\0';
+        rh_log(pt->log, RAFTHTTP_LOG_WARN, "failed to send database snapshot",
+               RH_F("remote-peer-id", p->id_str), RH_F("error", text));
         struct rh_failure f = {.source = "sendMsgSnap",
                                .why = text,
                                .url = url,

@@ -195,6 +195,13 @@ static int start_writer(struct rh_snap_in *s)
     s->from = s->rx.msg->m.from;
     s->started_ms = rh_now_ms();
     rh_peer_snapshot_receiving(&t->peers, s->from);
+    char from[RAFTHTTP_ID_STRLEN], index[24];
+    rh_log(
+        &t->log, RAFTHTTP_LOG_INFO, "receiving database snapshot",
+        RH_F("remote-snapshot-sender-id", rafthttp_id_format(s->from, from)),
+        RH_F("incoming-snapshot-index",
+             rh_fmt(index, sizeof(index), "%llu",
+                    (unsigned long long)s->rx.msg->m.snapshot.metadata.index)));
     pthread_t th;
     pthread_attr_t attr;
     pthread_attr_init(&attr);

@@ -485,6 +485,22 @@ static int check_member(struct rafthttp_transport *t, const char *call,
     return check_urls(t, call, id, urls, n);
 }
 
+/* etcd's line for a new peer or remote, its URLs joined by commas. */
+static void log_added(struct rafthttp_transport *t, uint64_t id,
+                      const char *const *urls, size_t n, bool remote)
+{
+    char id_str[RAFTHTTP_ID_STRLEN];
+    char joined[512] = "";
+    for (size_t i = 0, at = 0; i < n && at < sizeof(joined); i++) {
+        at += (size_t)snprintf(joined + at, sizeof(joined) - at, "%s%s",
+                               i > 0 ? "," : "", urls[i]);
+    }
+    rh_log(&t->log, RAFTHTTP_LOG_INFO,
+           remote ? "added new remote peer" : "added remote peer",
+           RH_F("remote-peer-id", rafthttp_id_format(id, id_str)),
+           RH_F("remote-peer-urls", joined));
+}
+
 static int add_member(struct rafthttp_transport *t, uint64_t id,
                       const char *const *urls, size_t n, bool remote)
 {
@@ -508,6 +524,7 @@ static int add_member(struct rafthttp_transport *t, uint64_t id,
                       "rafthttp_transport_update_peer)",
                       call, (unsigned long long)id);
     } else if (rv == 0 && what != RH_PEER_KNOWN) {
+        log_added(t, id, urls, n, remote);
         rh_io_kick(t);
     }
     rh_mutex_unlock(&t->mu);
@@ -581,6 +598,9 @@ int rafthttp_transport_update_peer(struct rafthttp_transport *t, uint64_t id,
         rv = rh_urlpick_update(&p->picker, t->alloc, urls, n_urls);
         if (rv != 0) {
             rh_set_errmsg(t, "update_peer %s: out of memory", p->id_str);
+        } else {
+            rh_log(&t->log, RAFTHTTP_LOG_INFO, "updated remote peer",
+                   RH_F("remote-peer-id", p->id_str));
         }
     }
     rh_mutex_unlock(&t->mu);
