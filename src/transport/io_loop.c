@@ -257,8 +257,29 @@ static void *io_main(void *arg)
     return NULL;
 }
 
+/*
+ * libcurl's global state, set up once per process before the first handle:
+ * left to curl_easy_init it would happen on whichever thread came first,
+ * which libcurl older than 7.84 does not allow. libcurl counts these calls,
+ * so an application that calls curl_global_init itself loses nothing; we
+ * never call curl_global_cleanup, which must not run while any thread of
+ * the process still uses libcurl.
+ */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_ready = CURLE_FAILED_INIT;
+
+static void curl_setup(void)
+{
+    curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 int rh_io_start(struct rafthttp_transport *t)
 {
+    pthread_once(&curl_once, curl_setup);
+    if (curl_ready != CURLE_OK) {
+        rh_set_errmsg(t, "start: libcurl: %s", curl_easy_strerror(curl_ready));
+        return RAFTHTTP_EIO;
+    }
     struct rh_io *io = rh_calloc(t->alloc, 1, sizeof(*io));
     if (io == NULL) {
         return RAFTHTTP_ENOMEM;
