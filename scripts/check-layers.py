@@ -8,7 +8,7 @@
    printed, lowest first.
 2. Only the adapters touch the network libraries: libcurl (curl_*) and
    libmicrohttpd (MHD_*) are called from src/transport/ and src/tls/ only,
-   and in src/transport/ not from transport.c or deliver.c.
+   and in src/transport/ not from transport.c, observe.c or deliver.c.
 3. The tools' global symbols carry their tool's prefix (bench_, node_,
    cli_) and none is also defined by the library.
 
@@ -19,7 +19,8 @@ import subprocess
 import sys
 
 NETWORK_PREFIXES = ("curl_", "MHD_")
-NOT_ADAPTERS = {"transport/transport.c", "transport/deliver.c"}
+NOT_ADAPTERS = {"transport/transport.c", "transport/deliver.c",
+                "transport/observe.c"}
 TOOL_PREFIXES = {
     "rafthttp-bench.dir": "bench_",
     "rafthttp-node.dir": "node_",
