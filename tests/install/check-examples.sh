@@ -110,7 +110,9 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [ -n "$url" ] || fail "metrics --serve printed no URL: $(cat "$out")"
-curl -fsS --max-time 10 "$url" | grep -q '^etcd_network_active_peers{' ||
+curl -fsS --max-time 10 -o "$scratch/out/scrape.txt" "$url" ||
+  fail "metrics --serve: curl $url failed"
+grep -q '^etcd_network_active_peers{' "$scratch/out/scrape.txt" ||
   fail "metrics --serve: $url has no etcd_network_active_peers"
 kill -TERM $pid
 wait $pid || fail "metrics --serve: exit status $? after SIGTERM"
