@@ -93,7 +93,9 @@ static int syslog_priority(enum rafthttp_log_level level)
 }
 
 /* (b) syslog: the message, then key=value (quoted when it has a space).
- * syslog(3) stamps the line and is safe from several threads. */
+ * syslog(3) stamps the line and is safe from several threads; it may block
+ * while the syslog daemon is slow, so an application that logs much at
+ * DEBUG would hand lines to a thread of its own instead. */
 static void syslog_sink(enum rafthttp_log_level level, const char *msg,
                         const struct rafthttp_log_field *fields,
                         size_t n_fields, void *user_data)

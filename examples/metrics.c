@@ -81,7 +81,8 @@ static char *metrics_text(struct rafthttp_transport *t, size_t *len)
 {
     char *buf = NULL;
     size_t need = 0;
-    int rv = rafthttp_transport_metrics(t, NULL, 0, &need); /* ETOOBIG */
+    /* No room: RAFTHTTP_ETOOBIG, and need is the text's length. */
+    int rv = rafthttp_transport_metrics(t, NULL, 0, &need);
     for (int tries = 0; rv == RAFTHTTP_ETOOBIG && tries < 4; tries++) {
         char *grown = realloc(buf, need + 1);
         if (grown == NULL) {
@@ -110,26 +111,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     (void)upload_data;
     (void)upload_data_size;
     (void)con_cls;
-    static char not_found[] = "try GET /metrics\n";
+    const char *text = "try GET /metrics\n"; /* when there is no body */
     unsigned status = MHD_HTTP_NOT_FOUND;
-    size_t len = strlen(not_found);
+    size_t len = 0;
     char *body = NULL;
     if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0) {
         body = metrics_text(cls, &len);
         status = body != NULL ? MHD_HTTP_OK : MHD_HTTP_INTERNAL_SERVER_ERROR;
+        text = "cannot render the metrics\n";
     }
     struct MHD_Response *r =
-        body != NULL ? MHD_create_response_from_buffer_with_free_callback(
-                           len, body, free)
-                     : MHD_create_response_from_buffer(len, not_found,
-                                                       MHD_RESPMEM_PERSISTENT);
+        body != NULL
+            ? MHD_create_response_from_buffer_with_free_callback(len, body,
+                                                                 free)
+            : MHD_create_response_from_buffer(strlen(text), (void *)text,
+                                              MHD_RESPMEM_PERSISTENT);
     if (r == NULL) {
         free(body);
         return MHD_NO;
     }
-    if (body != NULL) {
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                PROMETHEUS_TYPE);
+    if (body != NULL && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                                PROMETHEUS_TYPE) != MHD_YES) {
+        MHD_destroy_response(r); /* frees body */
+        return MHD_NO;
     }
     enum MHD_Result rv = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
