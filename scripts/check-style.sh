@@ -25,7 +25,7 @@ if ! command -v clang-format >/dev/null; then
 else
   # Generated code and Go's golden files are not ours to format.
   mapfile -t sources < <(git ls-files '*.c' '*.h' 2>/dev/null ||
-    find src include tools tests -name '*.[ch]')
+    find src include tools tests examples -name '*.[ch]')
   unformatted=()
   if ! clang-format --dry-run --Werror "${sources[@]}" >/dev/null 2>&1; then
     for f in "${sources[@]}"; do
