@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * metrics: a transport's Prometheus metrics on an HTTP endpoint.
+ * metrics: two members' Prometheus metrics on one HTTP endpoint.
  *
- * rafthttp_transport_metrics writes the text exposition format with
+ * rafthttp_transport_metrics writes one transport's text exposition with
  * etcd's names and labels (etcd_network_active_peers,
  * etcd_network_peer_sent_bytes_total{To="2"}, ...) and the library's own
- * (rafthttp_*: queued bytes, drops by reason and type). It fills a buffer
- * the caller gives, in two calls: the first, with no buffer, returns
+ * (rafthttp_*: queued bytes, drops by reason and type);
+ * rafthttp_metrics_write writes several transports (members run in one
+ * process) as one exposition: each family's HELP and TYPE once, every
+ * sample labelled with its member (Local="1"). Both fill a buffer the
+ * caller gives, in two calls: the first, with no buffer, returns
  * RAFTHTTP_ETOOBIG and sets *len to the text's length; the second gets
  * len + 1 bytes (the text and its NUL). The text may grow in between (a
  * peer added, a first drop), so the second call is a loop.
  *
  * The program starts members 1 and 2 on 127.0.0.1 (port 0), waits
  * (peer_status_changed, bounded) until they see each other, sends a few
- * heartbeats so the counters move, and serves member 1's metrics at
+ * heartbeats so the counters move, and serves both members' metrics at
  * GET /metrics from a small libmicrohttpd daemon. Then:
  *   ./metrics                 scrapes itself once, as Prometheus would,
  *                             prints what it got, exits 0 if it is right;
@@ -22,7 +25,7 @@
  *                             curl http://127.0.0.1:PORT/metrics
  *
  * metrics_text() below is the one place the text is produced: change it
- * there (for example to add process metrics, or several transports).
+ * there (for example to add process metrics).
  *
  * Build (libmicrohttpd is this program's own dependency: the rafthttp
  * package does not pass its dependencies on):
@@ -70,19 +73,18 @@ static int fail(const char *what, int rv)
 
 /*
  * ====== The one place the metrics text is produced. ======
- * One transport's text, by the two-call pattern; a malloc'd text for free(),
- * or NULL. A process with several transports must not paste their texts
- * together: each has its own "# HELP" and "# TYPE" lines, and Prometheus
- * refuses a family that appears twice. The library is to get a function
- * that writes several transports under one HELP/TYPE per family: call it
- * here and nothing else in this program changes.
+ * The members' text, by the two-call pattern; a malloc'd text for free(),
+ * or NULL. Several transports' texts must not be pasted together: each
+ * has its own "# HELP" and "# TYPE" lines, and Prometheus refuses a family
+ * that appears twice; rafthttp_metrics_write writes them as one.
  */
-static char *metrics_text(struct rafthttp_transport *t, size_t *len)
+static char *metrics_text(struct rafthttp_transport *const *t, size_t n,
+                          size_t *len)
 {
     char *buf = NULL;
     size_t need = 0;
     /* No room: RAFTHTTP_ETOOBIG, and need is the text's length. */
-    int rv = rafthttp_transport_metrics(t, NULL, 0, &need);
+    int rv = rafthttp_metrics_write(t, n, NULL, 0, &need);
     for (int tries = 0; rv == RAFTHTTP_ETOOBIG && tries < 4; tries++) {
         char *grown = realloc(buf, need + 1);
         if (grown == NULL) {
@@ -90,10 +92,10 @@ static char *metrics_text(struct rafthttp_transport *t, size_t *len)
             break;
         }
         buf = grown;
-        rv = rafthttp_transport_metrics(t, buf, need + 1, &need);
+        rv = rafthttp_metrics_write(t, n, buf, need + 1, &need);
     }
     if (rv != 0) {
-        fail("transport_metrics", rv);
+        fail("metrics_write", rv);
         free(buf);
         return NULL;
     }
@@ -101,7 +103,7 @@ static char *metrics_text(struct rafthttp_transport *t, size_t *len)
     return buf;
 }
 
-/* GET /metrics; anything else is 404. cls is the transport. */
+/* GET /metrics; anything else is 404. cls is the two transports. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload_data,
@@ -116,7 +118,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     size_t len = 0;
     char *body = NULL;
     if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0) {
-        body = metrics_text(cls, &len);
+        body = metrics_text(cls, 2, &len);
         status = body != NULL ? MHD_HTTP_OK : MHD_HTTP_INTERNAL_SERVER_ERROR;
         text = "cannot render the metrics\n";
     }
@@ -140,7 +142,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     return rv;
 }
 
-static struct MHD_Daemon *serve(struct rafthttp_transport *t, unsigned *port)
+static struct MHD_Daemon *serve(struct rafthttp_transport **t, unsigned *port)
 {
     struct sockaddr_in addr = {.sin_family = AF_INET,
                                .sin_port = htons((uint16_t)*port),
@@ -195,10 +197,21 @@ static bool scrape(unsigned port)
         return false;
     }
     fputs(body + 4, stdout);
-    static const char active[] =
-        "\netcd_network_active_peers{Local=\"1\",Remote=\"2\"} 1\n";
-    if (strstr(body, active) == NULL) {
-        fprintf(stderr, "metrics: the scrape lacks%s", active);
+    static const char *const wanted[] = {
+        "\netcd_network_active_peers{Local=\"1\",Remote=\"2\"} 1\n",
+        "\netcd_network_active_peers{Local=\"2\",Remote=\"1\"} 1\n",
+        "\netcd_network_peer_sent_bytes_total{Local=\"2\",To=\"1\"} ",
+    };
+    for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+        if (strstr(body, wanted[i]) == NULL) {
+            fprintf(stderr, "metrics: the scrape lacks %s\n", wanted[i] + 1);
+            return false;
+        }
+    }
+    const char *help = "# HELP etcd_network_active_peers ";
+    const char *first = strstr(body, help);
+    if (first == NULL || strstr(first + 1, help) != NULL) {
+        fprintf(stderr, "metrics: want one HELP line per family\n");
         return false;
     }
     return true;
@@ -334,7 +347,7 @@ int main(int argc, char **argv)
     pthread_condattr_destroy(&attr);
     struct rafthttp_transport *t[2] = {NULL, NULL};
     struct MHD_Daemon *daemon = NULL;
-    bool ok = make_traffic(t, &e) && (daemon = serve(t[0], &port)) != NULL;
+    bool ok = make_traffic(t, &e) && (daemon = serve(t, &port)) != NULL;
     if (ok && serving) {
         printf("curl http://127.0.0.1:%u/metrics   (Ctrl-C to stop)\n", port);
         fflush(stdout);
@@ -343,7 +356,7 @@ int main(int argc, char **argv)
     } else if (ok) {
         ok = scrape(port);
     }
-    if (daemon != NULL) { /* no request may use t[0] once it is freed */
+    if (daemon != NULL) { /* no request may use t once it is freed */
         MHD_stop_daemon(daemon);
     }
     rafthttp_transport_free(t[0]); /* stops it first */

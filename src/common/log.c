@@ -254,6 +254,11 @@ static bool admit(struct rh_logger *lg, uint64_t key, unsigned *merged)
     return true;
 }
 
+/*
+ * One line on stderr, whole: a line longer than the stack buffer is
+ * formatted again into one of its size (a cut JSON line would not parse),
+ * and only if that allocation fails is it cut, marked with "...".
+ */
 static void write_stderr(const struct rh_logger *lg,
                          enum rafthttp_log_level level, const char *msg,
                          const struct rafthttp_log_field *f, size_t n)
@@ -261,7 +266,13 @@ static void write_stderr(const struct rh_logger *lg,
     char line[2048];
     size_t len =
         rafthttp_log_format(lg->format, level, msg, f, n, line, sizeof(line));
-    fprintf(stderr, "%s%s\n", line, len >= sizeof(line) ? "..." : "");
+    char *big = len >= sizeof(line) ? rh_malloc(NULL, len + 1) : NULL;
+    if (big != NULL) {
+        rafthttp_log_format(lg->format, level, msg, f, n, big, len + 1);
+    }
+    fprintf(stderr, "%s%s\n", big != NULL ? big : line,
+            len >= sizeof(line) && big == NULL ? "..." : "");
+    rh_free(NULL, big);
 }
 
 void rh_log_kv(struct rh_logger *lg, enum rafthttp_log_level level,

@@ -114,6 +114,7 @@ enum rh_conn_state {
 /* One request (libmicrohttpd's per-request context). */
 struct rh_conn {
     struct rh_conn *next_waiting; /* io->waiting while parked */
+    struct rh_conn *prev, *next;  /* t->conns, while alive */
     struct rafthttp_transport *t;
     enum rh_conn_state state;
     struct rh_pipeline_body body;

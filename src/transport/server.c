@@ -122,7 +122,11 @@ static void log_refusal(struct rafthttp_transport *t, struct MHD_Connection *c,
     char addr[96], status[8];
     rh_sockaddr_text(info != NULL ? info->client_addr : NULL, addr,
                      sizeof(addr));
-    rh_log(&t->log, RAFTHTTP_LOG_WARN, refusal_log(v->body),
+    /* Our own shutdown is no peer's fault: not a warning. */
+    bool stopping =
+        v->status == 503 && strcmp(v->body, "transport stopped") == 0;
+    rh_log(&t->log, stopping ? RAFTHTTP_LOG_INFO : RAFTHTTP_LOG_WARN,
+           refusal_log(v->body),
            RH_F("local-member-cluster-id", t->local.cluster_id_str),
            RH_F("remote-peer-id", from != NULL ? from : ""),
            RH_F("remote-addr", addr),
@@ -305,8 +309,41 @@ static struct rh_conn *conn_new(struct rafthttp_transport *t,
     struct rh_conn *conn = rh_calloc(t->alloc, 1, sizeof(*conn));
     if (conn != NULL) {
         conn->t = t;
+        rh_mutex_lock(&t->mu);
+        conn->next = t->conns;
+        if (t->conns != NULL) {
+            t->conns->prev = conn;
+        }
+        t->conns = conn;
+        rh_mutex_unlock(&t->mu);
     }
     return conn;
+}
+
+/* Takes conn off t->conns (t->mu). */
+static void conn_unlink(struct rafthttp_transport *t, struct rh_conn *conn)
+{
+    RH_ASSERT_HELD(&t->mu);
+    if (conn->prev != NULL) {
+        conn->prev->next = conn->next;
+    } else {
+        t->conns = conn->next;
+    }
+    if (conn->next != NULL) {
+        conn->next->prev = conn->prev;
+    }
+}
+
+/* Whether p is one of t's request contexts (t->mu). */
+static bool conn_alive(struct rafthttp_transport *t, const void *p)
+{
+    RH_ASSERT_HELD(&t->mu);
+    for (const struct rh_conn *c = t->conns; c != NULL; c = c->next) {
+        if (c == p) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -360,6 +397,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     }
     rh_pipeline_body_close(&conn->body); /* harmless when unused */
     rh_mutex_lock(&t->mu);
+    conn_unlink(t, conn);
     rh_server_unwait(t, conn);
     rh_io_forget(t, &conn->reply);
     if (conn->snap != NULL) {
@@ -390,7 +428,13 @@ int rh_server_access(struct rafthttp_transport *t, void *connection,
 
 void rh_server_completed(struct rafthttp_transport *t, void **con_cls)
 {
-    on_completed(t, NULL, con_cls, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    /* Not ours (the application's own request): not ours to free. */
+    rh_mutex_lock(&t->mu);
+    bool ours = conn_alive(t, *con_cls);
+    rh_mutex_unlock(&t->mu);
+    if (ours) {
+        on_completed(t, NULL, con_cls, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    }
 }
 
 __attribute__((format(printf, 2, 0))) static void

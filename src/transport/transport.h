@@ -86,6 +86,12 @@ struct rafthttp_transport {
     bool io_stop;
     bool io_kicked; /* a wakeup is pending */
     struct rh_io *io;
+    /*
+     * Every request context alive (server.c), so that a completion an
+     * application's daemon forwards for a request of its own is ignored.
+     * Outlives io: such a daemon completes requests after stop.
+     */
+    struct rh_conn *conns;
     /* snapshots (snapshot_client.c, snapshot_writer.c) */
     unsigned snap_send_threads;
     unsigned snap_recv_threads;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -20,7 +21,15 @@ struct app {
     struct rafthttp_transport *t; /* node 1, no listener of its own */
     struct MHD_Daemon *daemon;
     unsigned port;
+    unsigned own_started; /* the application's own request states */
+    unsigned own_freed;
 };
+
+/* What the application keeps per request of its own (in con_cls). */
+struct app_request {
+    uint32_t magic;
+};
+#define APP_REQUEST_MAGIC 0x61707021u
 
 static enum MHD_Result app_access(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
@@ -32,6 +41,15 @@ static enum MHD_Result app_access(void *cls, struct MHD_Connection *c,
     if (strncmp(url, "/raft", 5) == 0) {
         return (enum MHD_Result)rafthttp_transport_mhd_access(
             app->t, c, url, method, upload_data, upload_data_size, con_cls);
+    }
+    if (*con_cls == NULL) { /* first call: state of its own, as apps do */
+        struct app_request *req = malloc(sizeof(*req));
+        if (req == NULL) {
+            return MHD_NO;
+        }
+        req->magic = APP_REQUEST_MAGIC;
+        *con_cls = req;
+        app->own_started++;
     }
     static const char hello[] = "hello from the application\n";
     struct MHD_Response *r = MHD_create_response_from_buffer(
@@ -47,7 +65,16 @@ static void app_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)c;
     (void)why;
     struct app *app = cls;
+    /* Every completion goes to the transport, which ends its own requests
+     * and leaves the application's: what is still set is ours. */
     rafthttp_transport_mhd_completed(app->t, con_cls);
+    struct app_request *req = *con_cls;
+    if (req != NULL) {
+        assert_int_equal(req->magic, APP_REQUEST_MAGIC);
+        free(req);
+        *con_cls = NULL;
+        app->own_freed++;
+    }
 }
 
 /* Node 1 of the cluster is replaced by a transport behind the app. */
@@ -107,7 +134,7 @@ static void test_served_by_application(void **state)
     (void)state;
     struct tc_cluster c;
     tc_start(&c, 2, NULL); /* node 2 is the peer; node 1 stays idle */
-    struct app app;
+    struct app app = {0};
     start_app(&app, &c.nodes[0]);
     char url[64];
     snprintf(url, sizeof(url), "http://127.0.0.1:%u", app.port);
@@ -123,6 +150,7 @@ static void test_served_by_application(void **state)
     assert_true(up);
     assert_int_equal(app_get(app.port, "/hello"), 200);
     assert_int_equal(app_get(app.port, "/raft/probing"), 200);
+    assert_int_equal(app_get(app.port, "/hello"), 200);
     struct rafthttp_message m = {
         .type = RAFTHTTP_MSG_HEARTBEAT, .from = 1, .to = 2, .term = 1};
     assert_int_equal(rafthttp_transport_send(app.t, &m, 1), 0);
@@ -131,6 +159,9 @@ static void test_served_by_application(void **state)
     assert_int_equal(rafthttp_transport_stop(app.t), 0);
     MHD_stop_daemon(app.daemon);
     rafthttp_transport_free(app.t);
+    /* The application's own request states were left to it, each once. */
+    assert_int_equal(app.own_started, 2);
+    assert_int_equal(app.own_freed, 2);
     tc_stop(&c);
 }
 
