@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rafthttp-c: etcd's raft peer transport (rafthttp) in C11.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Reruns the whole benchmark set, C (rafthttp-bench) against Go (gobench,
 # etcd 3.4.23's own rafthttp), and writes the results into a directory:
 #

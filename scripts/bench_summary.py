@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Collects and summarises the CSV rows of rafthttp-bench and gobench.
 
 scripts/bench.sh uses it three ways:

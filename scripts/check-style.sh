@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # House rules a compiler does not check (../shared/docs/style.md): the tree
 # is formatted by its .clang-format (clang-format 14, as Debian ships it), no
-# banned functions in the library, and no raw malloc/free outside
-# src/common/alloc.c. scripts/check-layers.py checks the shape of the built
+# banned functions in the library, no raw malloc/free outside
+# src/common/alloc.c, and an SPDX license line at the top of every file. scripts/check-layers.py checks the shape of the built
 # objects (layers, adapters, tool prefixes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,17 @@ else
     printf '  %s\n' "${unformatted[@]}"
     status=1
   fi
+fi
+# Every tracked file we wrote names its license in its first lines.
+missing=$(git ls-files 2>/dev/null | grep -vE '^(LICENSE|NOTICE)$|\.(md|png)$' |
+  while read -r f; do
+    head -n 3 "$f" | grep -q 'SPDX-License-Identifier: Apache-2.0' ||
+      echo "$f"
+  done)
+if [ -n "$missing" ]; then
+  echo "check-style: no SPDX-License-Identifier line in the first 3 lines:"
+  printf '  %s\n' $missing
+  status=1
 fi
 [ $status -eq 0 ] && echo "check-style: ok"
 exit $status

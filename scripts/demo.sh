@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The demo: a loopback cluster of one real etcd member (Debian's etcd 3.4)
 # and two C members (rafthttp-node). etcd needs a C member's vote to lead
 # and their acknowledgements to commit, so every key written through

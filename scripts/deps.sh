@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs what rafthttp-c needs to build and test, from Debian's packages.
 # Runs apt-get only when something is missing; uses sudo when not root.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the dependencies, builds rafthttp-c twice and runs every test:
 #   1. gcc, warnings as errors;
 #   2. clang with AddressSanitizer + UndefinedBehaviorSanitizer and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The one place that calls the C library's allocator. Everything else asks
  * for memory through the instance's struct rafthttp_allocator, so tests can

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * rh_buf: a byte buffer that grows by doubling up to a limit fixed at init.
  * The limit is what keeps a peer's declared lengths from turning into

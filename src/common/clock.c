@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Clocks and jitter. Kept apart so tests and tools see one definition. */
 #define _POSIX_C_SOURCE 200809L
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internal helpers every module uses: the per-instance allocator, a capped
  * growable byte buffer, big-endian integers, strict semver parsing, URLs,

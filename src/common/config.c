@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Defaults and checks of struct rafthttp_config. A check that fails says
  * which field is wrong and why ("read_timeout_ms: 200 is below 300"), into

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Error texts and version queries: the read-only tables of the library. */
 #include "common.h"
 

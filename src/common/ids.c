@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Member and cluster IDs in text, exactly as etcd's types.ID writes and
  * reads them. The header checks compare these strings byte for byte, so the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The transport's logger: level filter, merging of repeated events, the
  * fields every event carries, and the built-in sink that writes one line

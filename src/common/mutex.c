@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The library's lock (struct rh_mutex): a pthread mutex with a rank. Debug
  * builds keep, per thread, the locks it holds, so that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Names of the enums whose tables live in rafthttp.h (message types, drop
  * reasons), generated from those tables so that no second list can fall

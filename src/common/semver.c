@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Strict semantic versions, for the X-Server-Version and
  * X-Min-Cluster-Version headers. etcd panics on a header it cannot parse

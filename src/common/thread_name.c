@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Names the calling thread "rh-<role>-<member id in hex>" (cut to Linux's
  * 15 characters), so top, perf and the benchmark's per-side CPU accounting

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Peer URLs. etcd panics on a URL it cannot take (AddPeer, AddRemote, an
  * X-PeerURLs header from an unknown member), so every URL is checked here

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http: etcd's rules for the requests its peer handlers accept (etcd's
  * http.go and util.go), as plain functions over a request's method, path

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Request checks for the /raft handlers, in the order etcd's handlers run
  * them (http.go), with etcd's statuses and bodies (see http.h). Every

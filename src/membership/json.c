@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * A small JSON writer and reader with Go's encoding/json behaviour, for
  * etcd's member JSON; json.h says exactly which behaviour.

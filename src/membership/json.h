@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The JSON that etcd's membership speaks, written and read the way Go's
  * encoding/json writes and reads it, for the member helpers of rafthttp.h

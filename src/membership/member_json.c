@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * etcd's member JSON, as rafthttp.h's member helpers promise it: what
  * json.Marshal writes for a membership.Member (a ConfChange's context),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Metrics: what the transport counts, written out the way etcd's
  * operators already read it. Two texts come out of the same numbers:

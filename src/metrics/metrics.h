@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * metrics: the numbers the transport keeps for operators, and their text:
  * Prometheus exposition with etcd's metric names and labels

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Mailboxes: what the raft core is told, in what order, and which delivery
  * thread takes it (the threads themselves are src/transport/deliver.c).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * A peer's memory: creation with everything it owns, references, and the
  * free that follows the last reference. A peer is freed only once it is

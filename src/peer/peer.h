@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * peer: everything the transport keeps for the members it talks to, and
  * the rules that tie the behaviour folders together for one peer.

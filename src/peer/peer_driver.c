@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The peer driver: what happens to a peer when something happens on the
  * network. The adapters in src/transport/ report events here, under the

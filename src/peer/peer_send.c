@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Sending one message: etcd's choice of channel (peer.pick), over byte
  * budgets.

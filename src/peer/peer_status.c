@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Peer status, as etcd's peerStatus: active since a time, or inactive with
  * the reason ("stream Message: dial: Couldn't connect to server"). The

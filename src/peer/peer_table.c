@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The peer table: the peers and remotes a transport knows, the ones
  * removed and not yet closed, the byte budgets every send is held to, and

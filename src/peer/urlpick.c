@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * URL picker, as etcd's: a sorted list and the one in use. unreachable()
  * moves on only if the failed URL is still the current one, so several

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Pipeline send queue: messages that go by POST /raft because no stream is
  * up (or because they are MsgSnap, or the target is a remote).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pipeline: POST /raft, everything but the sockets: the body (one raw
  * Message, no length prefix, sized by Content-Length; pipeline_body.c), a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Pipeline request bodies. The sender writes one Message with
  * Content-Length; the receiver gathers it under a cap and decodes it once

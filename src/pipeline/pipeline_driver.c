@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The pipeline's status mapping, both ways, as etcd's pipeline.go and
  * pipelineHandler (http.go) have it.

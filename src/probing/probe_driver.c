@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The probe driver: etcd's prober loop (probing.Prober's ticker and
  * rafthttp's monitorProbingStatus) as two events. The tick says when a

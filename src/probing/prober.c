@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Probing: etcd's peer health probe (github.com/xiang90/probing, wired up
  * by rafthttp's probing_status.go), without the goroutines. The client

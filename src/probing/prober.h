@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * probing: etcd's peer health probe (github.com/xiang90/probing), as pure
  * functions over a per-peer status. The probe driver (probe_driver.c) says

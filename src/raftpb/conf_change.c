@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * raftpb's ConfChange and ConfChangeV2 for the public membership helpers,
  * written and read by hand (pb_wire.h) so that a user needs neither

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * One raftpb Entry encoded and decoded without protobuf-c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The protobuf wire format as the hand-written codecs here read and write
  * it (entry_codec.c on the msgappv2 hot path, conf_change.c for the public

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * raftpb bridge: public message structs <-> protobuf-c <-> etcd's bytes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * raftpb: the bridge between the public message structs of rafthttp.h and
  * the protobuf-c code generated from proto/raft.proto.

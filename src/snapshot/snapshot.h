@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * snapshot: sending and receiving POST /raft/snapshot, without the I/O.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The snapshot driver: the rules of etcd's snapshotSender and
  * snapshotHandler, without the threads and the network.

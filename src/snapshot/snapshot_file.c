@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Snapshot database files, as etcd's Snapshotter.SaveDBFrom: a temporary
  * file in the snapshot directory, then fsync, rename to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The head of a snapshot upload: a message-stream frame that must hold a
  * MsgSnap. Failure modes, with the 400 bodies etcd's snapshot handler

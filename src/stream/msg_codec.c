@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The "message" stream framing: BE64 length, then that many bytes of
  * Message. etcd's reader refuses frames over 512 MiB (readBytesLimit); we

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * msgappv2: etcd's encoding of the "msgapp" stream, which carries only
  * MsgApp and link heartbeats.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * stream: etcd's long-lived streams, everything but the sockets.
  *

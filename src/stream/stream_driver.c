@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The life of a stream, in one place: when a reader dials, how long it
  * waits after a failure, when a silent stream is dead, what an answer and

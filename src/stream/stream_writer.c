@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Stream writer: the queues behind one outgoing stream response.
  *

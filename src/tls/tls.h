@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tls: TLS between peers (see struct rafthttp_tls in rafthttp.h). The
  * server side is libmicrohttpd's TLS (GnuTLS): tls_server.c gives it our

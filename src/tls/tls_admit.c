@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * TLS admission: the server's decision, before a connection's first
  * request is served, whether its client may speak to us at all. The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The client side of peer TLS, on libcurl with OpenSSL.
  *

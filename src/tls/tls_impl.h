@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The state behind struct rh_tls, shared by the module's files only. */
 #ifndef RH_TLS_IMPL_H
 #define RH_TLS_IMPL_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The server side of peer TLS, on libmicrohttpd's GnuTLS.
  *

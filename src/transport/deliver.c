@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Delivery threads: the only threads that call process() and the report
  * callbacks. What they run, and in what order, is the inbox's

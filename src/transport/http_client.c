@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The client side, on libcurl: our GETs that open streams from peers, the
  * pipeline's POSTs, and the probes. Runs on the I/O thread. This file

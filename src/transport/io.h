@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * io: the adapters, the only code that calls libcurl and libmicrohttpd.
  * They turn network events into calls of the peer driver (peer/) and the

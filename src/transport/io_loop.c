@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The I/O thread: one loop over libcurl's multi handle (our stream dials,
  * POSTs and probes) and libmicrohttpd's daemons in external-poll mode (the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The public entry points that read a transport: a peer's status, the
  * counters, and the metrics and leader stats texts, for one transport or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The server side, on libmicrohttpd in external-poll mode: the daemons,
  * the dispatch of each request to its handler, and the writing of

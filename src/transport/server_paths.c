@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The server's other paths: /raft/probing (etcd's prober endpoint) and
  * two of etcd's peer endpoints that are not rafthttp's but that an etcd

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * POST /raft on the server: etcd's pipelineHandler. The checks run first
  * (http/: method, versions, cluster ID); a Content-Length over

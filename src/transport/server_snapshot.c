@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * POST /raft/snapshot on the server: etcd's snapshotHandler, without
  * holding the I/O thread on the disk. The checks run first (http/); body

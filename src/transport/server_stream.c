@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * GET /raft/stream/<type>/<sender> on the server: etcd's streamHandler.
  * The checks run in etcd's order: method, versions and cluster ID, the

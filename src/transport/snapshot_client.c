@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Sending a snapshot (etcd's snapshotSender): POST /raft/snapshot on a
  * thread of its own with its own libcurl easy handle, so reading a large

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * A received snapshot's writer: one thread per upload, so a slow disk or
  * a multi-gigabyte snapshot never stalls the I/O thread. The rules (what

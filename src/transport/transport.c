@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The transport object: lifecycle, the copies of its configuration, and
  * the public entry points that act (observe.c has those that read). Each entry

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * transport: the object behind struct rafthttp_transport, its lifecycle
  * and public entry points (transport.c), the delivery threads

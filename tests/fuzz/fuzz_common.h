@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared by the libFuzzer targets: the first input byte picks how the rest
  * is cut into feeds, so every target also explores split points.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Fuzz: the public ConfChange and ConfChangeV2 decoders against
  * protobuf-c's unpack on the same bytes. Both must accept or both reject,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Fuzz: the allocation-free Entry decoder (rh_raftpb_entry_view) against
  * protobuf-c's raftpb__entry__unpack on the same bytes. Both must accept

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Fuzz: the member JSON reader on any bytes. It must never read or write
  * outside its input and scratch; what it accepts must write back (as Go

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Fuzz: the message-stream decoder, fed in chunk splits. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Fuzz: the msgappv2 decoder, fed in chunk splits. What decodes must
  * re-encode and decode back (what msgappv2 keeps of it) on a fresh

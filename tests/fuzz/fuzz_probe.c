@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Fuzz: the /raft/probing answer parser. Whatever it accepts must give a
  * time it also accepts when printed back; it never reads past the input.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Fuzz: protobuf Message decode, then encode/decode/encode stability. */
 #include <string.h>
 

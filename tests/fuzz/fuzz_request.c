@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Fuzz: the request checks of the /raft handlers. The input is split at
  * newlines into method, path, X-Server-Version, X-Min-Cluster-Version,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Fuzz: the head of a /raft/snapshot body, fed in chunk splits. */
 #include <string.h>
 

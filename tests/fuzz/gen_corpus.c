@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Writes the seed corpora of the fuzz targets with our own encoders, one
  * file per seed named by its SHA-256, as nghttp2 does.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds and runs examples/ as a new user would, against an installed
 # rafthttp (examples/README.md says how):
 #   1. installs the build tree into a scratch prefix;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the build tree into a scratch prefix and checks it as an
 # application would use it. consumer.c runs two transports over loopback
 # and exits 0 only when a message crossed; it is built and run:

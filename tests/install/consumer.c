@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * A program built against an installed rafthttp, as an application is:
  * two transports on 127.0.0.1 (port 0), each the other's peer; member 1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The loopback cluster harness; see cluster.h. */
 #define _POSIX_C_SOURCE 200809L
 

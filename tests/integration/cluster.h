@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A loopback cluster of transports in one process, for integration tests:
  * each node records what its raft core receives and what it is told.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Smoke test of the example member program: two rafthttp-node processes on
 # loopback find each other, print status lines, stop on their own and print
 # a summary that shows the peer active; meanwhile node 1 sends node 2 a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The transport served from an application's own libmicrohttpd daemon
  * (rafthttp_transport_mhd_access): the application answers its own paths,

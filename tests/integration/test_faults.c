@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Faults between loopback transports: streams cut and mended, a peer
  * killed and restarted, peers removed and updated under traffic, a slow or

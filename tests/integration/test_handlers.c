@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The request handlers of one transport, driven over real HTTP on loopback
  * with libcurl: every request, good or bad, gets etcd's status, body and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * API misuse: every refused call returns its code and a text that names the
  * call and the argument, on the transport and on the calling thread; what

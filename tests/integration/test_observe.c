@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * What operators see: the prober's health and RTT for live and dead peers
  * (with etcd's rate-limited warning), and the metrics and leader stats

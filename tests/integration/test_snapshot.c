@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Snapshots between loopback transports: round trips of several sizes with
  * the file checked byte for byte, and every way one can fail (short and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Peer TLS over loopback: a mutual-TLS pair of transports carries messages
  * and a snapshot; our server refuses clients without a certificate, with a

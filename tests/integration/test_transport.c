@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Transports talking over loopback in one process: streams come up both
  * ways, every message type arrives in order, the pipeline carries traffic

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Interop scenario 4: etcd's own Go rafthttp.Transport (gopeer) and a C
 # transport (peer_go) exchange every message type over both streams, a
 # MsgSnap through the pipeline and a snapshot each way; each side checks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The C half of the golden-vector test. Reads the vectors etcd's own Go
  * code wrote (tests/interop/golden), decodes each with our decoders,

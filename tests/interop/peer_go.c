@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The C side of interop scenario 4: a transport whose peer is etcd's own Go
  * rafthttp.Transport (gopeer). It sends the Go peer every raft message type

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Helpers shared by the unit, golden and fuzz programs: hex conversion, a
  * counting allocator that can fail its k-th allocation, and feeding a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Makes a test PKI in DIR with openssl, at test time (no key is committed):
 #   ca.pem ca.key          the trusted CA
 #   ca2.pem ca2.key        another CA, trusted by nobody

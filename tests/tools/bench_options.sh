@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Behaviour of rafthttp-bench (never its speed): every mode in one process
 # with small counts gives one result that counts what it sent; --json
 # parses and has the spec's keys, --csv has one header and a row per run;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Behaviour of rafthttp-dump's command line: --help and --version exit 0,
 # each kind of body decodes a small hand-made input (hex text), LOCAL and
 # REMOTE are hex IDs as etcd prints them (leading zeros and either case

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * common: the capped byte buffer, big-endian integers (whole and split
  * across feeds), strict semver and its major.minor comparison, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The logger: both line formats byte for byte after the timestamp (text
  * quoting, JSON escaping, truncation that still reports the whole length),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Delivery order and urgency, without threads or sockets (peer/mailbox.c):
  * votes, heartbeats and responses overtake queued appends, proposals and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The public membership helpers: ConfChange and ConfChangeV2 bytes (etcd's
  * exact encodings, checked further by the golden vectors), decoding with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Metrics and stats text: histogram buckets as client_golang fills them
  * (a value equal to a bound goes in that bound's bucket), the Prometheus

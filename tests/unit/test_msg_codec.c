@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The "message" stream framing: etcd's link heartbeat frame, frames split
  * at every byte boundary, the size limit, malformed bodies, and memory

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * msgappv2: etcd's TestMsgAppV2 sequence, etcd's captured bytes, splits at
  * every byte, and hostile records (unknown type, huge counts and sizes,

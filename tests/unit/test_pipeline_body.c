@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * pipeline body: the raw Message of a POST /raft. Encode, feed in pieces
  * of every size and cut at every point, finish, and get the message back;

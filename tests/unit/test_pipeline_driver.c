@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The pipeline driver (pipeline_driver.c): what an ended POST /raft means
  * to the sender (only 204 delivers, 403 says we were removed, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The pipeline send queue: each job holds the message's exact encoding,
  * jobs come out in FIFO order, the count limit (etcd: 64 queued) and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The prober (xiang90/probing as etcd uses it): the /raft/probing body as
  * etcd's server writes it and as Go's decoder reads it, refused shapes and

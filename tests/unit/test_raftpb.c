@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * raftpb bridge: etcd's reference encodings (wire-protocol.md 1.4, produced
  * by etcd's Go code), sizes, nil versus empty bytes, unknown values,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * transport request checks: routing of /raft paths, the checks of the
  * pipeline and snapshot handlers (method, versions, cluster ID), of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Snapshot outcomes without sockets or threads.
  *

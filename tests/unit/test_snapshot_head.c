@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * snapshot head: the BE64 length + MsgSnap that opens a /raft/snapshot
  * body. Encoding refuses other message types. Decoding is fed whole, byte

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The stream driver (stream_driver.c), with explicit clocks and no I/O:
  * the stream type table; the redial backoff (every wait stays between the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The stream writer: attach and detach (gen 0 means no connection), which
  * queue a message goes to, urgent frames overtaking bulk ones only at bulk

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* How a certificate names a member (bind_member_id): URI SAN or CN. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The URL picker (etcd's urlpick_test.go: pick twice, update, unreachable)
  * and the URL rules behind it: the list is copied and sorted, a failure of

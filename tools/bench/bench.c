@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The few helpers every file of rafthttp-bench uses: role names as the
  * command line and the JSON output spell them, and the clock.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Words shared by every file of rafthttp-bench: the modes, the roles, the
  * output formats, exit statuses and the clock. The workload itself is the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * A thread's time comes from /proc/self/task/<tid>/schedstat (run time in
  * ns) or, where the kernel keeps no schedstats, stat's utime and stime

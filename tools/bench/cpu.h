@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * CPU time per side of a run. In one process the library names its
  * threads rh-<role>-<member id in hex> (rh-io-1, rh-dlv-2, rh-snapw-2...),

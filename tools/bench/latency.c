@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The histogram is HdrHistogram's layout cut to the bone: values below
  * 128 ns have a bucket each; above, a value with its top bit at position

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Latency percentiles without keeping every sample: a log-linear
  * histogram (128 linear steps per power of two of nanoseconds, so a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * rafthttp-bench: etcd's raft transport in C under the workloads of the
  * spec it shares with gobench (etcd's Go rafthttp): MsgApp throughput

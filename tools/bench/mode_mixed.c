@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Mixed mode: does bulk traffic delay the messages that keep a leader in
  * office? Heartbeat round trips are measured, one every millisecond or so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The receiving side in its own process (--role recv): the raft core
  * (raft.c) answers and counts; this waits until the expected traffic has

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Rtt mode: one MsgHeartbeat at a time, its context the round trip's
  * sequence number as 8 big-endian bytes; the receiver's raft answers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Snapshot mode: one MsgSnap{Term 1, Metadata{Index 1, Term 1}} whose
  * database of --size bytes is made up as the library reads it (each 4 KiB

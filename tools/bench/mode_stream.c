@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Stream and pipeline modes: the sender's closed loop of MsgApp.
  *

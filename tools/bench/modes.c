@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The modes of rafthttp-bench, one row each: what runs, which parts of the
  * workload a mode has (a MsgApp flow, round trips, a snapshot), and its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The command line of rafthttp-bench: one handler per option, then the
  * checks that need all of them (external mode wants a role, our URL and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The sweep's plot, its data half (see plot.h): throughput against entry
  * size, a series per implementation, named in full: this run's stream

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The sweep's plot, in two halves: plot.c gathers the points (this run's
  * stream rows and those of --plot-with's CSV) into named series and writes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The sweep's plot, its gnuplot half (see plot.h). The script, FILE.gp,
  * draws two panels over one x axis: MB/s on top, messages/s below, a line

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The raft cores beneath the two members, as the spec has them answer.
  *

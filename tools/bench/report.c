@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * One table of fields drives both machine formats: each field formats its
  * value or says it does not apply, the JSON writer leaves those out and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The result of one run and its three renderings: a human table (a row
  * per run under one header), one JSON object per line, or CSV (a header

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The driver of one run: state, transports, the ticker, the mode, the
  * result, and everything torn down again, so that a sweep can run one

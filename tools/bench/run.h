@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One run of rafthttp-bench: the state that the raft cores (raft.c), the
  * modes (mode_*.c) and the transports (transports.c) share, and the

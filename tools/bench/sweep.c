@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The sweep: counts are chosen so that each run lasts one to three
  * seconds on a 2-core machine; --sweep-scale multiplies them (tests use

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The standard sweep (stream mode at 64 B, 1 KiB, 16 KiB, 256 KiB and
  * 1 MiB, then one rtt run) and its plot through gnuplot.

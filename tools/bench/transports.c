@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The transports of a run: member 1 (sender) and member 2 (receiver) on
  * loopback ports the kernel picks, or, in external mode, the one member

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared by the command-line tools (rafthttp-node, rafthttp-bench,
  * rafthttp-dump): usage text, argument errors in one format, --version,

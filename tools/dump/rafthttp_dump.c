@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * rafthttp-dump: prints the raft messages in rafthttp wire bytes, one line
  * each, so that a captured stream or body can be read by a person.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds gobench in GOPATH mode against Debian's etcd 3.4.23 sources
 # (golang-etcd-server-dev); no network.
 # usage: build.sh OUT_BINARY WORKDIR

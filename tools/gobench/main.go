@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // gobench runs etcd 3.4.23's own Go rafthttp.Transport (Debian's
 // golang-etcd-server-dev) under the closed-loop workload of our C tool
 // rafthttp-bench, with the same flags, messages and JSON keys (impl "go"),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * etcd's cluster flags for rafthttp-node: --name, --initial-cluster and
  * --initial-cluster-token. From them the member IDs and the cluster ID are

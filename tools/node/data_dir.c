@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The --data-dir check of rafthttp-node (see data_dir.h), as etcd checks
  * its own data directory (fileutil.IsDirWriteable): the directory is made

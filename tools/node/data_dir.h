@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rafthttp-node's --data-dir, checked once at start, before anything else
  * runs, so that a directory the transport could not save snapshots in is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The /members list of rafthttp-node; see membership.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The members this node serves at /members, in etcd's JSON, kept current
  * from committed ConfChange entries (an add's context is etcd's member

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The --metrics-listen daemon of rafthttp-node (see metrics_http.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The observation endpoint of rafthttp-node (--metrics-listen): a small
  * libmicrohttpd daemon of its own, apart from the transport's peer server,

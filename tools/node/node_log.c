@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* rafthttp-node's log sink; see node_log.h. */
 #include <errno.h>
 #include <stdlib.h>

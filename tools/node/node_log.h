@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rafthttp-node's log sink, after etcd's --logger and --log-outputs: the
  * library's events written as zap's JSON lines (--logger zap, etcd's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The command line of rafthttp-node: one handler per option, then the
  * checks that need all of them (required options, peer IDs against our

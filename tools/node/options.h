@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The command line of rafthttp-node, parsed into plain data. Strings point
  * into argv (borrowed for the life of the program), except the URL lists of

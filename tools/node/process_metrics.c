@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The process metrics of rafthttp-node's /metrics (see process_metrics.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Prometheus process metrics for rafthttp-node's /metrics, named, typed
  * and explained as the Go client's process collector writes them (the

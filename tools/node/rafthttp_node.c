@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * rafthttp-node: an example cluster member. It runs one rafthttp transport
  * with a built-in follower beneath it (responder.c), so that other members,

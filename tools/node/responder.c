@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The follower that rafthttp-node runs beneath its transport. It keeps no
  * log, only the numbers a follower would answer with:

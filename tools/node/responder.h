@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small built-in raft core for rafthttp-node: it answers as a follower
  * would (grants votes, accepts appends and snapshots, echoes heartbeats)

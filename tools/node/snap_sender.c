@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The --send-snapshot upload of rafthttp-node (see snap_sender.h).
  *

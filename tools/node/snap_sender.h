@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One snapshot upload of rafthttp-node (--send-snapshot ID=FILE): the file
  * is opened at startup, handed to rafthttp_transport_send_snapshot as an

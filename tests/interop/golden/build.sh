@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the golden-vector program against Debian's etcd 3.4.23 sources
 # (golang-etcd-server-dev) in GOPATH mode.
 #

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // Command golden prints golden encodings made by etcd 3.4.23's own raftpb
 // and rafthttp code, and checks encodings made by rafthttp-c against them.
 //

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // gopeer runs etcd's own rafthttp.Transport (Debian's etcd 3.4.23
 // sources) as the peer of a C member: it sends the C member every raft
 // message type over the streams and a snapshot, and checks what the C
