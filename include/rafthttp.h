@@ -7,9 +7,10 @@
  * over HTTP/1.1, byte for byte as etcd 3.4/3.5 does, so that a C member and
  * an etcd member can be peers.
  *
- * Threading model: nothing in this header keeps global state; every function
- * is safe to call from any thread on distinct objects. Plain data structs
- * (config, messages) belong to whoever allocated them. The
+ * Threading model: nothing in this header keeps global state (but
+ * libcurl's, which the first rafthttp_transport_start sets up); every
+ * function is safe to call from any thread on distinct objects. Plain data
+ * structs (config, messages) belong to whoever allocated them. The
  * rafthttp_transport_* functions may also be called from several threads on
  * one transport at once (each takes the transport's lock), except that one
  * thread stops it (rafthttp_transport_stop) and rafthttp_transport_free
@@ -994,11 +995,13 @@ RAFTHTTP_API int rafthttp_transport_new(struct rafthttp_transport **t,
 
 /**
  * Starts the I/O and delivery threads and, if listen URLs were given, the
- * HTTP server. A transport starts once.
+ * HTTP server. A transport starts once. The first start in the process
+ * sets up libcurl's global state (curl_global_init, once; an application
+ * may call it first), which is never cleaned up.
  *
  * @return 0, RAFTHTTP_EINVAL (already started or stopped, or t not a
- *         transport), RAFTHTTP_EIO (cannot listen: rafthttp_transport_errmsg
- *         says why, for example
+ *         transport), RAFTHTTP_EIO (libcurl cannot be set up, or cannot
+ *         listen: rafthttp_transport_errmsg says why, for example
  *         "listen http://127.0.0.1:2380: Address already in use") or
  *         RAFTHTTP_ENOMEM. A start that fails stops the transport for
  *         good.
@@ -1124,16 +1127,17 @@ RAFTHTTP_API int rafthttp_transport_add_remote(struct rafthttp_transport *t,
  * policy, in rafthttp.h).
  */
 struct rafthttp_peer_status {
-    bool active;                 /**< a stream or a request to it works */
-    int64_t active_since_ms;     /**< wall clock, Unix ms; 0 while inactive */
-    char reason[128];            /**< why it is inactive ("" when active) */
-    bool msgapp_writer;          /**< the peer's msgapp stream is attached */
-    bool message_writer;         /**< the peer's message stream is attached */
-    bool msgapp_reader;          /**< our msgapp stream from the peer is up */
-    bool message_reader;         /**< our message stream from the peer is up */
-    size_t queued_bytes;         /**< waiting to be written to the peer */
-    uint64_t sent_msgs;          /**< handed to a stream or the pipeline */
-    uint64_t received_msgs;      /**< decoded from the peer */
+    bool active;             /**< a stream or a request to it works */
+    int64_t active_since_ms; /**< wall clock, Unix ms; 0 while inactive */
+    char reason[128];        /**< why it is inactive ("" when active) */
+    bool msgapp_writer;      /**< the peer's msgapp stream is attached */
+    bool message_writer;     /**< the peer's message stream is attached */
+    bool msgapp_reader;      /**< our msgapp stream from the peer is up */
+    bool message_reader;     /**< our message stream from the peer is up */
+    size_t queued_bytes;     /**< waiting to be written to the peer */
+    uint64_t sent_msgs;      /**< handed to a stream or the pipeline */
+    /** Decoded from the peer, link heartbeats (never processed) included. */
+    uint64_t received_msgs;
     uint64_t dropped_msgs;       /**< sends that were dropped */
     size_t msgapp_queued_bytes;  /**< waiting on the msgapp stream */
     size_t message_queued_bytes; /**< waiting on the message stream */
@@ -1297,7 +1301,8 @@ rafthttp_transport_mhd_access(struct rafthttp_transport *t, void *connection,
 /**
  * The daemon's request-completed callback for a request that
  * rafthttp_transport_mhd_access served, from the daemon's thread: frees
- * what `*con_cls` holds.
+ * what the transport keeps in `*con_cls`. A `*con_cls` that is not the
+ * transport's (the application's own request state) is left alone.
  */
 RAFTHTTP_API void rafthttp_transport_mhd_completed(struct rafthttp_transport *t,
                                                    void **con_cls);
@@ -1404,9 +1409,10 @@ enum rafthttp_drop_reason {
  * with reserved space (the ABI policy, in rafthttp.h).
  */
 struct rafthttp_stats {
-    uint64_t sent_msgs;         /**< handed to a stream or the pipeline */
-    uint64_t received_msgs;     /**< from peers, by stream or POST /raft */
-    uint64_t received_pipeline; /**< of those, by POST /raft */
+    uint64_t sent_msgs; /**< handed to a stream or the pipeline */
+    /** From peers, by stream or POST /raft, link heartbeats included. */
+    uint64_t received_msgs;
+    uint64_t received_pipeline;            /**< of those, by POST /raft */
     uint64_t dropped[RAFTHTTP_DROP_SLOTS]; /**< by reason; the rest 0 */
     /**
      * Dropped messages by raft message type; the last slot
