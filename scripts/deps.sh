@@ -12,6 +12,7 @@ packages=(
   openssl
   gnuplot-nox
   clang-format
+  doxygen
 )
 
 missing=()
