@@ -1012,7 +1012,8 @@ RAFTHTTP_API int rafthttp_transport_start(struct rafthttp_transport *t);
  * Stops everything: when it returns, no callback runs or will run and no
  * transport thread is left. Queued messages are dropped, and snapshots in
  * flight end with their reports. Must not be called from a callback.
- * Idempotent.
+ * Idempotent; a thread that calls it while another thread is stopping t
+ * waits for that stop to finish.
  *
  * @return 0, or RAFTHTTP_EINVAL when called from one of t's callbacks or
  *         when t is not a transport.
@@ -1020,8 +1021,10 @@ RAFTHTTP_API int rafthttp_transport_start(struct rafthttp_transport *t);
 RAFTHTTP_API int rafthttp_transport_stop(struct rafthttp_transport *t);
 
 /**
- * Stops if needed and frees t. NULL is fine. The last call on t: not from
- * a callback, and not while another thread calls into t.
+ * Stops if needed and frees t. NULL is fine. The last call on t: not while
+ * another thread calls into t. From one of t's own callbacks it is refused
+ * and does nothing (the calling thread is one of t's): t stays usable,
+ * rafthttp_transport_errmsg says so, and an error is logged.
  */
 RAFTHTTP_API void rafthttp_transport_free(struct rafthttp_transport *t);
 
@@ -1279,9 +1282,17 @@ rafthttp_transport_send_snapshot(struct rafthttp_transport *t,
  * every URL that starts with "/raft", passing the handler's arguments
  * through (connection is the struct MHD_Connection *); it returns the
  * handler's result (MHD_YES or MHD_NO). Call rafthttp_transport_mhd_completed
- * from the daemon's request-completed callback for those requests. t must
+ * from the daemon's request-completed callback, for every request if that
+ * is simpler: it ends the transport's own and leaves any other con_cls
+ * untouched, so a con_cls still set afterwards is the application's. t must
  * be started. Shut down in this order: rafthttp_transport_stop (it ends the
  * streams it parked in the daemon), MHD_stop_daemon, rafthttp_transport_free.
+ *
+ * The URLs peers should dial are the daemon's, announced in
+ * rafthttp_config.peer_urls, which rafthttp_transport_new copies. To listen
+ * on a port the kernel chooses, bind the socket first (socket, bind to port
+ * 0, getsockname, listen), put its port in peer_urls, and hand the socket
+ * to the daemon with MHD_OPTION_LISTEN_SOCKET.
  * @{
  */
 
@@ -1329,8 +1340,10 @@ RAFTHTTP_API void rafthttp_transport_mhd_completed(struct rafthttp_transport *t,
  * length.
  *
  * @return 0, or RAFTHTTP_ETOOBIG with `*len` set to the length needed
- *         (call again with cap > `*len`), RAFTHTTP_ENOMEM, RAFTHTTP_EINVAL
- *         (t not a transport, len NULL, buf NULL with cap > 0).
+ *         (call again with cap > `*len`; the text may have grown in
+ *         between, so loop while it says RAFTHTTP_ETOOBIG),
+ *         RAFTHTTP_ENOMEM, RAFTHTTP_EINVAL (t not a transport, len NULL,
+ *         buf NULL with cap > 0).
  */
 RAFTHTTP_API int rafthttp_transport_metrics(struct rafthttp_transport *t,
                                             char *buf, size_t cap, size_t *len);

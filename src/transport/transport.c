@@ -284,10 +284,16 @@ int rafthttp_transport_stop(struct rafthttp_transport *t)
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
-    bool running = t->state == RH_STARTED;
-    if (t->state != RH_STOPPED) {
-        t->state = RH_STOPPING;
+    while (t->stop_in_progress) { /* another thread stops it: wait for it */
+        rh_cond_wait(&t->snap_cv, &t->mu);
     }
+    if (t->state == RH_STOPPED) {
+        rh_mutex_unlock(&t->mu);
+        return 0;
+    }
+    t->stop_in_progress = true;
+    bool running = t->state == RH_STARTED;
+    t->state = RH_STOPPING;
     t->peers.open = false;
     end_snapshot_senders(t);
     rh_mutex_unlock(&t->mu);
@@ -302,6 +308,8 @@ int rafthttp_transport_stop(struct rafthttp_transport *t)
     rh_peer_table_clear(&t->peers);
     rh_inbox_clear(&t->inbox);
     t->state = RH_STOPPED;
+    t->stop_in_progress = false;
+    pthread_cond_broadcast(&t->snap_cv);
     rh_mutex_unlock(&t->mu);
     if (running) {
         rh_log(&t->log, RAFTHTTP_LOG_INFO, "stopped rafthttp transport",
@@ -313,6 +321,13 @@ int rafthttp_transport_stop(struct rafthttp_transport *t)
 void rafthttp_transport_free(struct rafthttp_transport *t)
 {
     if (!valid(t)) {
+        return;
+    }
+    if (rh_in_callback == t) { /* the caller's own thread would be freed */
+        rh_set_errmsg(t, "free: called from one of the transport's "
+                         "callbacks; not freed");
+        rh_log(&t->log, RAFTHTTP_LOG_ERROR, "refused to free the transport",
+               RH_F("error", t->errmsg));
         return;
     }
     rafthttp_transport_stop(t);
@@ -649,15 +664,18 @@ void rafthttp_transport_resume(struct rafthttp_transport *t)
     set_paused(t, false);
 }
 
-static int set_cut(struct rafthttp_transport *t, uint64_t id, bool cut)
+static int set_cut(struct rafthttp_transport *t, uint64_t id, bool cut,
+                   const char *call)
 {
-    if (!valid(t)) {
+    if (!rh_transport_usable(t, call)) {
         return RAFTHTTP_EINVAL;
     }
     rh_mutex_lock(&t->mu);
     struct rh_peer *p = rh_peer_find(&t->peers, id);
     if (p != NULL) {
         p->cut = cut;
+    } else {
+        rh_set_errmsg(t, "%s %llx: no such peer", call, (unsigned long long)id);
     }
     rh_mutex_unlock(&t->mu);
     return p != NULL ? 0 : RAFTHTTP_EPEER_NOT_FOUND;
@@ -665,12 +683,12 @@ static int set_cut(struct rafthttp_transport *t, uint64_t id, bool cut)
 
 int rafthttp_transport_cut_peer(struct rafthttp_transport *t, uint64_t id)
 {
-    return set_cut(t, id, true);
+    return set_cut(t, id, true, "cut_peer");
 }
 
 int rafthttp_transport_mend_peer(struct rafthttp_transport *t, uint64_t id)
 {
-    return set_cut(t, id, false);
+    return set_cut(t, id, false, "mend_peer");
 }
 
 /* ------------------------------------------- an application's daemon */

@@ -96,7 +96,8 @@ struct rafthttp_transport {
     /* snapshots (snapshot_client.c, snapshot_writer.c) */
     unsigned snap_send_threads;
     unsigned snap_recv_threads;
-    pthread_cond_t snap_cv; /* signalled as they end */
+    pthread_cond_t snap_cv; /* signalled as they end, and as a stop ends */
+    bool stop_in_progress;  /* a thread is inside stop (t->mu) */
     char errmsg[256];
 };
 

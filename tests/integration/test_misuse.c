@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "cluster.h"
@@ -331,6 +332,114 @@ static void test_restart_rebinds(void **state)
     tc_stop(&c);
 }
 
+/* ------------------------------------------------- stop and free */
+
+static void *stop_it(void *arg)
+{
+    return (void *)(intptr_t)rafthttp_transport_stop(arg);
+}
+
+/* Several threads stopping at once: one stops, the others wait for it. */
+static void test_concurrent_stop(void **state)
+{
+    (void)state;
+    struct tc_cluster c;
+    tc_start(&c, 2, NULL);
+    tc_connect_all(&c);
+    assert_true(tc_wait_streams(&c, 0, 1));
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_create(&th[i], NULL, stop_it, c.nodes[0].t),
+                         0);
+    }
+    for (int i = 0; i < 4; i++) {
+        void *rv;
+        pthread_join(th[i], &rv);
+        assert_int_equal((intptr_t)rv, 0);
+    }
+    struct rafthttp_message m = {.type = RAFTHTTP_MSG_HEARTBEAT, .to = 2};
+    assert_int_equal(rafthttp_transport_send(c.nodes[0].t, &m, 1),
+                     RAFTHTTP_ESTOPPED);
+    tc_stop(&c);
+}
+
+/* What a process callback saw when it tried to stop and free its own t. */
+struct suicidal {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool tried;
+    int stop_rv;
+    char stop_text[128];
+    char free_text[128];
+};
+
+static int stop_and_free_self(struct rafthttp_transport *t,
+                              const struct rafthttp_message *m, void *ud)
+{
+    (void)m;
+    struct suicidal *s = ud;
+    int rv = rafthttp_transport_stop(t);
+    char stop_text[128];
+    snprintf(stop_text, sizeof(stop_text), "%s",
+             rafthttp_transport_errmsg(NULL));
+    rafthttp_transport_free(t); /* refused: t must stay usable */
+    pthread_mutex_lock(&s->mu);
+    if (!s->tried) {
+        s->tried = true;
+        s->stop_rv = rv;
+        snprintf(s->stop_text, sizeof(s->stop_text), "%s", stop_text);
+        snprintf(s->free_text, sizeof(s->free_text), "%s",
+                 rafthttp_transport_errmsg(NULL));
+    }
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return 0;
+}
+
+static void test_stop_and_free_from_callback(void **state)
+{
+    (void)state;
+    static const char *const any[] = {"http://127.0.0.1:0"};
+    static const struct rafthttp_raft_ops ops = {.process = stop_and_free_self};
+    struct suicidal s = {.mu = PTHREAD_MUTEX_INITIALIZER,
+                         .cv = PTHREAD_COND_INITIALIZER};
+    struct rafthttp_config cfg = config(2, any, 1);
+    cfg.raft_ops = &ops;
+    cfg.raft_user_data = &s;
+    struct rafthttp_transport *b = NULL;
+    assert_int_equal(rafthttp_transport_new(&b, &cfg), 0);
+    assert_int_equal(rafthttp_transport_start(b), 0);
+    char url_b[64];
+    snprintf(url_b, sizeof(url_b), "http://127.0.0.1:%u",
+             rafthttp_transport_listen_port(b, 0));
+    cfg = config(1, any, 1);
+    struct rafthttp_transport *a = NULL;
+    assert_int_equal(rafthttp_transport_new(&a, &cfg), 0);
+    assert_int_equal(rafthttp_transport_start(a), 0);
+    const char *ub = url_b;
+    assert_int_equal(rafthttp_transport_add_remote(a, 2, &ub, 1), 0);
+    struct rafthttp_message m = {
+        .type = RAFTHTTP_MSG_HEARTBEAT, .from = 1, .to = 2};
+    assert_int_equal(rafthttp_transport_send(a, &m, 1), 0);
+    pthread_mutex_lock(&s.mu);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 15;
+    while (!s.tried && pthread_cond_timedwait(&s.cv, &s.mu, &until) == 0) {
+    }
+    pthread_mutex_unlock(&s.mu);
+    assert_true(s.tried);
+    assert_int_equal(s.stop_rv, RAFTHTTP_EINVAL);
+    assert_string_equal(s.stop_text,
+                        "stop: called from one of the transport's callbacks");
+    assert_string_equal(s.free_text, "free: called from one of the "
+                                     "transport's callbacks; not freed");
+    /* b is whole: the application's own thread stops and frees it. */
+    assert_int_equal(rafthttp_transport_stop(b), 0);
+    rafthttp_transport_free(b);
+    rafthttp_transport_free(a);
+}
+
 /* ------------------------------------------------- peer_status_changed */
 
 /* What node 1 was told of peer 2, read under its lock. */
@@ -405,6 +514,8 @@ int main(void)
         cmocka_unit_test(test_port_shared_when_asked),
         cmocka_unit_test(test_restart_rebinds),
         cmocka_unit_test(test_peer_status_changed),
+        cmocka_unit_test(test_concurrent_stop),
+        cmocka_unit_test(test_stop_and_free_from_callback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
