@@ -22,11 +22,15 @@
 
 enum { RH_PB_VARINT = 0, RH_PB_64BIT = 1, RH_PB_LEN = 2, RH_PB_32BIT = 5 };
 
-/* protobuf-c's parse_tag_and_wiretype: bytes used, 0 when malformed. */
+/*
+ * protobuf-c's parse_tag_and_wiretype: bytes used, 0 when malformed. n must
+ * not be 0 (the callers' loops stop there; not checking again here is
+ * measurable on the msgappv2 hot path, four tags per entry).
+ */
 static inline size_t rh_pb_read_tag(const uint8_t *p, size_t n, uint32_t *tag,
                                     unsigned *wire)
 {
-    if (n == 0 || (p[0] & 0xf8) == 0) {
+    if ((p[0] & 0xf8) == 0) {
         return 0;
     }
     *wire = p[0] & 7;
