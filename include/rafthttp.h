@@ -849,7 +849,7 @@ struct rafthttp_config {
     /**
      * The body of GET /members (etcd's peer endpoint, read by a member that
      * joins or bootstraps): a JSON array of
-     * {"id":\<decimal>,"name":..,"peerURLs":[..],"clientURLs":[..]}.
+     * {"id":\<decimal>,"peerURLs":[..],"name":..,"clientURLs":[..]}.
      * Copied. NULL: /members answers 404 and the joiner asks another
      * member. rafthttp_members_json writes it.
      */
